@@ -1,0 +1,1 @@
+"""The officers' REST API under ``/api/v1``."""

@@ -1,0 +1,123 @@
+"""Officers' REST API, ``/api/v1``: the same application commands as the CLI.
+
+Authenticated with the node-local admin token (``Authorization: Bearer <token>``) that
+``openline init`` writes to ``DIR/admin.token``. Errors are ``{"error": {"code", "message"}}``
+with a 4xx status, exactly like the federation endpoint.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import anyio.to_thread
+import orjson
+from fastapi import APIRouter, Depends, Header
+from pydantic import BaseModel, ConfigDict, Field
+
+from openline.core.entry import Entry
+from openline.node.app import NewMessage, Node
+from openline.node.errors import CommandError
+from openline.node.verify import verify_store
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=20_000)
+    precedence: str = "routine"
+    lang: str = "en"
+
+
+class SendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: list[str] = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=20_000)
+    precedence: str = "routine"
+    lang: str = "en"
+
+
+class SendBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: list[str] = Field(min_length=1)
+    messages: list[MessageIn] = Field(min_length=1, max_length=10_000)
+
+
+class PeerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card: dict[str, Any]
+    url: str | None = None
+    replace: bool = False
+
+
+class AckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    officer: str = Field(default="admin", min_length=1, max_length=200)
+
+
+def entry_summary(entry: Entry) -> dict[str, Any]:
+    return {"id": entry.id, "to": entry.recipient, "seq": entry.seq, "kind": entry.kind}
+
+
+def officers_router(
+    node: Node, token: str, on_peers_changed: Callable[[], None] = lambda: None
+) -> APIRouter:
+    def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
+        presented = (authorization or "").removeprefix("Bearer ").strip()
+        if not presented or not hmac.compare_digest(presented, token):
+            raise CommandError("a valid admin token is required", code="unauthorized", status=401)
+
+    router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
+
+    @router.post("/messages", status_code=201)
+    async def send(message: SendIn) -> dict[str, Any]:
+        entries = await anyio.to_thread.run_sync(
+            node.send_messages,
+            message.to,
+            [NewMessage(message.text, message.precedence, message.lang)],
+        )
+        return {"entries": [entry_summary(entry) for entry in entries]}
+
+    @router.post("/messages/batch", status_code=201)
+    async def send_batch(batch: SendBatchIn) -> dict[str, Any]:
+        messages = [NewMessage(m.text, m.precedence, m.lang) for m in batch.messages]
+        entries = await anyio.to_thread.run_sync(node.send_messages, batch.to, messages)
+        return {"entries": [entry_summary(entry) for entry in entries]}
+
+    @router.post("/entries/{entry_id}/ack", status_code=201)
+    async def ack(entry_id: str, body: AckIn | None = None) -> dict[str, Any]:
+        officer = body.officer if body else "admin"
+        entry = await anyio.to_thread.run_sync(node.ack, entry_id, officer)
+        return {"entries": [entry_summary(entry)]}
+
+    @router.post("/peers", status_code=201)
+    async def add_peer(peer: PeerIn) -> dict[str, Any]:
+        card_bytes = orjson.dumps(peer.card)
+        pinned = await anyio.to_thread.run_sync(node.add_peer, card_bytes, peer.url, peer.replace)
+        on_peers_changed()
+        return {"party": pinned.party, "url": pinned.url, "fingerprint": pinned.card.fingerprint}
+
+    @router.get("/status")
+    async def status() -> dict[str, Any]:
+        return await anyio.to_thread.run_sync(node.status)
+
+    @router.get("/peers/{peer}/log")
+    async def peer_log(peer: str) -> dict[str, Any]:
+        rows = await anyio.to_thread.run_sync(node.log, peer)
+        return {"peer": peer, "entries": rows}
+
+    @router.post("/verify")
+    async def verify() -> dict[str, Any]:
+        report = await anyio.to_thread.run_sync(lambda: verify_store(node.store, node.all_cards()))
+        return report.to_json()
+
+    @router.post("/rebuild")
+    async def rebuild() -> dict[str, Any]:
+        return await anyio.to_thread.run_sync(node.rebuild)
+
+    return router

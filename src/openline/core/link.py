@@ -1,0 +1,382 @@
+"""The link state machine: one direction of a link, seen from either end.
+
+Theory of operation (DESIGN.md, "Links and transcripts", "Delivery"):
+
+* The sender owns an :class:`OutgoingLog`. :meth:`OutgoingLog.next_entry` signs the entry
+  that would come next; the caller stores it durably and only then calls
+  :meth:`OutgoingLog.append`. Storing first is what makes the write-ahead outbox: whatever
+  was signed and stored is sent, after any crash.
+* The receiver mirrors the log in an :class:`IncomingLog`. :meth:`IncomingLog.accept_batch`
+  judges a batch of consecutive entries plus the sender's signed checkpoint and returns an
+  outcome without changing anything: :class:`Accepted` (new entries), :class:`Duplicate`
+  (all held already: transport is at-least-once, appends exactly-once), :class:`Gap`
+  (resend from ``expected_seq``), :class:`Equivocation` (two signed, conflicting
+  statements: kept as evidence, never merged) or :class:`Rejected` (with a code). The
+  caller stores an accepted batch durably and then calls :meth:`IncomingLog.apply`; the
+  cosignature in the outcome is the delivery receipt and must not leave the node before
+  the entries are on disk.
+
+No clock is read here: ``now`` is an argument, as the cosignature timestamp derives from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from openline.core.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from openline.core.cosignature import Cosignature, cosign, cosigner, verify_cosignature
+from openline.core.entry import Entry, sign_entry, verify_entry_signature
+from openline.core.errors import EntryError, LinkError, NoteError, NoteSignatureError
+from openline.core.keys import PrivateKey, PublicKey
+from openline.core.kinds import kind_spec
+from openline.core.merkle import MerkleTree, root_from_compact_range_and_suffix
+from openline.core.note import NoteSigner, NoteVerifier
+from openline.core.timefmt import parse_time
+
+
+def log_origin(sender: str, recipient: str) -> str:
+    """The checkpoint origin line of the ``sender→recipient`` log."""
+    return f"openline/{sender}/{recipient}"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkLimits:
+    """Bounds a receiver enforces on every batch (configurable per node)."""
+
+    max_batch_entries: int = 1000
+    max_entry_bytes: int = 64 * 1024
+    max_clock_skew: timedelta = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class RefTarget:
+    """What a ref points at: enough to check that an answer answers the right thing."""
+
+    kind: str
+    sender: str
+    recipient: str
+
+
+RefLookup = Callable[[str], RefTarget | None]
+"""Finds an entry of the transcript by id (an adapter over the store)."""
+
+
+def check_refs(
+    entry: Entry, lookup: RefLookup, batch: Mapping[str, RefTarget] | None = None
+) -> None:
+    """Check that an entry's refs point at entries its kind may answer.
+
+    An answering kind (``KindSpec.answers``) may only ref entries of those kinds that the
+    counterpart sent to the entry's sender: one answers only what one received.
+
+    Raises:
+        EntryError: code ``unknown-ref`` or ``bad-ref``.
+    """
+    spec = kind_spec(entry.kind)
+    for ref in entry.refs:
+        target = (batch or {}).get(ref) or lookup(ref)
+        if target is None:
+            raise EntryError(
+                f"{entry.kind} seq {entry.seq} refs {ref[:16]}…, which is not in the transcript",
+                code="unknown-ref",
+            )
+        if spec.answers and (
+            target.kind not in spec.answers
+            or target.sender != entry.recipient
+            or target.recipient != entry.sender
+        ):
+            raise EntryError(
+                f"{entry.kind} seq {entry.seq} may only answer "
+                f"{' or '.join(sorted(spec.answers))} sent by {entry.recipient}",
+                code="bad-ref",
+            )
+
+
+# --- outcomes ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """New entries to store; ``cosignature`` is the receipt to return once they are."""
+
+    entries: tuple[Entry, ...]
+    checkpoint: Checkpoint
+    checkpoint_note: bytes
+    cosignature: Cosignature
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """Every entry was already held, byte for byte; the receipt is given again."""
+
+    count: int
+    checkpoint: Checkpoint
+    checkpoint_note: bytes
+    cosignature: Cosignature
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """The batch starts past what is held: resend from ``expected_seq``."""
+
+    expected_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class EquivocationEvidence:
+    """Two conflicting statements, both signed by the sender."""
+
+    reason: str
+    seq: int | None
+    held: bytes
+    offered: bytes
+    offered_checkpoint_note: bytes
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Equivocation:
+    evidence: EquivocationEvidence
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    code: str
+    reason: str
+
+
+BatchOutcome = Accepted | Duplicate | Gap | Equivocation | Rejected
+
+
+# --- the sender's side ------------------------------------------------------------------
+
+
+class OutgoingLog:
+    """The log this node writes to one peer. Pure: signing is computation, not I/O."""
+
+    def __init__(
+        self, *, sender: str, recipient: str, key: PrivateKey, tree: MerkleTree | None = None
+    ) -> None:
+        self.sender = sender
+        self.recipient = recipient
+        self._key = key
+        self._signer = NoteSigner(name=sender, private_key=key)
+        self.tree = tree if tree is not None else MerkleTree()
+
+    @property
+    def origin(self) -> str:
+        return log_origin(self.sender, self.recipient)
+
+    @property
+    def size(self) -> int:
+        return self.tree.size
+
+    def next_entry(
+        self, *, time: str, kind: str, body: Mapping[str, Any], refs: Sequence[str] = ()
+    ) -> Entry:
+        """Sign the entry that would be appended next (seq = current size).
+
+        Raises:
+            EntryError: the body or refs break the kind's schema.
+        """
+        return sign_entry(
+            sender=self.sender,
+            recipient=self.recipient,
+            seq=self.tree.size,
+            time=time,
+            kind=kind,
+            body=body,
+            refs=refs,
+            key=self._key,
+        )
+
+    def append(self, entry: Entry) -> None:
+        """Record an entry that is now durably stored."""
+        if entry.seq != self.tree.size or entry.sender != self.sender:
+            raise LinkError(f"append of seq {entry.seq} to a log of size {self.tree.size}")
+        self.tree.append(entry.leaf_hash)
+
+    def checkpoint(self, size: int | None = None) -> Checkpoint:
+        at = self.tree.size if size is None else size
+        return Checkpoint(origin=self.origin, size=at, root=self.tree.root(at))
+
+    def sign_checkpoint(self, size: int | None = None) -> tuple[Checkpoint, bytes]:
+        checkpoint = self.checkpoint(size)
+        return checkpoint, sign_checkpoint(checkpoint, self._signer)
+
+    def self_cosign(self, checkpoint: Checkpoint, timestamp: int) -> Cosignature:
+        """ "As of ``timestamp`` my log had this size": the statement non-answer proofs need."""
+        return cosign(checkpoint, cosigner(self.sender, self._key), timestamp)
+
+    @staticmethod
+    def check_receipt(
+        checkpoint: Checkpoint, cosignature: Cosignature, recipient: NoteVerifier
+    ) -> bool:
+        """True when the peer's cosignature really covers our checkpoint."""
+        return verify_cosignature(checkpoint, cosignature, recipient)
+
+
+# --- the receiver's side ----------------------------------------------------------------
+
+
+class IncomingLog:
+    """This node's mirror of a peer's log to us."""
+
+    def __init__(
+        self,
+        *,
+        sender: str,
+        recipient: str,
+        sender_keys: Sequence[PublicKey],
+        sender_verifiers: Sequence[NoteVerifier],
+        cosigner: NoteSigner,
+        tree: MerkleTree | None = None,
+        limits: LinkLimits | None = None,
+    ) -> None:
+        self.sender = sender
+        self.recipient = recipient
+        self._sender_keys = tuple(sender_keys)
+        self._sender_verifiers = tuple(sender_verifiers)
+        self._cosigner = cosigner
+        self.tree = tree if tree is not None else MerkleTree()
+        self.limits = limits or LinkLimits()
+
+    @property
+    def origin(self) -> str:
+        return log_origin(self.sender, self.recipient)
+
+    @property
+    def size(self) -> int:
+        return self.tree.size
+
+    def _open_checkpoint(self, note: bytes) -> Checkpoint | Rejected:
+        last_error: NoteError | None = None
+        for verifier in self._sender_verifiers:
+            try:
+                checkpoint, _ = open_checkpoint(note, verifier)
+            except NoteSignatureError as error:
+                last_error = error
+                continue
+            except NoteError as error:
+                return Rejected("bad-checkpoint", f"checkpoint: {error}")
+            return checkpoint
+        return Rejected("bad-signature", f"checkpoint is not signed by {self.sender}: {last_error}")
+
+    def _signed_by_sender(self, entry: Entry) -> bool:
+        return any(verify_entry_signature(entry, key) for key in self._sender_keys)
+
+    def accept_batch(
+        self, entries: Sequence[object], checkpoint_note: bytes, *, now: datetime, lookup: RefLookup
+    ) -> BatchOutcome:
+        """Judge a batch without changing state. See the module docstring for outcomes."""
+        if len(entries) > self.limits.max_batch_entries:
+            return Rejected(
+                "batch-too-large",
+                f"{len(entries)} entries; at most {self.limits.max_batch_entries}",
+            )
+        opened = self._open_checkpoint(checkpoint_note)
+        if isinstance(opened, Rejected):
+            return opened
+        checkpoint = opened
+        if checkpoint.origin != self.origin:
+            return Rejected(
+                "wrong-link", f"checkpoint is for {checkpoint.origin!r}, not {self.origin!r}"
+            )
+        parsed: list[Entry] = []
+        for index, obj in enumerate(entries):
+            try:
+                entry = Entry.from_json(obj)
+            except EntryError as error:
+                return Rejected(error.code, f"entry {index}: {error}")
+            if len(entry.leaf) > self.limits.max_entry_bytes:
+                return Rejected(
+                    "entry-too-large",
+                    f"entry {index} is {len(entry.leaf)} bytes; "
+                    f"at most {self.limits.max_entry_bytes}",
+                )
+            if entry.sender != self.sender or entry.recipient != self.recipient:
+                return Rejected(
+                    "wrong-link",
+                    f"entry {index} is {entry.sender}→{entry.recipient}, "
+                    f"not {self.sender}→{self.recipient}",
+                )
+            if parsed and entry.seq != parsed[-1].seq + 1:
+                return Rejected("not-consecutive", f"entry {index} has seq {entry.seq}")
+            parsed.append(entry)
+
+        held = self.tree.size
+        end = parsed[-1].seq + 1 if parsed else checkpoint.size
+        if parsed and parsed[0].seq > held:
+            return Gap(expected_seq=held)
+        if parsed and checkpoint.size != end:
+            return Rejected(
+                "checkpoint-mismatch",
+                f"checkpoint size {checkpoint.size} does not end batch at {end}",
+            )
+        if not parsed and checkpoint.size > held:
+            return Gap(expected_seq=held)
+
+        fresh: list[Entry] = []
+        for entry in parsed:
+            if entry.seq < held and self.tree.leaf_hash_at(entry.seq) == entry.leaf_hash:
+                continue  # resent after a lost reply: same bytes, already verified and held
+            if not self._signed_by_sender(entry):
+                return Rejected(
+                    "bad-signature", f"entry seq {entry.seq} is not signed by {self.sender}"
+                )
+            if entry.seq < held:
+                return Equivocation(
+                    EquivocationEvidence(
+                        reason=f"two different entries signed at seq {entry.seq}",
+                        seq=entry.seq,
+                        held=self.tree.leaf_hash_at(entry.seq),
+                        offered=entry.leaf,
+                        offered_checkpoint_note=checkpoint_note,
+                    )
+                )
+            fresh.append(entry)
+
+        skew_limit = now + self.limits.max_clock_skew
+        in_batch: dict[str, RefTarget] = {}
+        for entry in fresh:
+            if parse_time(entry.time) > skew_limit:
+                return Rejected(
+                    "clock-skew", f"entry seq {entry.seq} is dated {entry.time}, in the future"
+                )
+            try:
+                check_refs(entry, lookup, in_batch)
+            except EntryError as error:
+                return Rejected(error.code, str(error))
+            in_batch[entry.id] = RefTarget(entry.kind, entry.sender, entry.recipient)
+
+        if checkpoint.size <= held:
+            root = self.tree.root(checkpoint.size)
+        else:
+            root = root_from_compact_range_and_suffix(
+                self.tree.compact_range(held), held, [entry.leaf_hash for entry in fresh]
+            )
+        if root != checkpoint.root:
+            return Equivocation(
+                EquivocationEvidence(
+                    reason=f"signed checkpoint of size {checkpoint.size} disagrees with the "
+                    "signed entries",
+                    seq=None,
+                    held=root,
+                    offered=checkpoint.root,
+                    offered_checkpoint_note=checkpoint_note,
+                )
+            )
+        receipt = cosign(checkpoint, self._cosigner, int(now.timestamp()))
+        if parsed and not fresh:
+            return Duplicate(len(parsed), checkpoint, checkpoint_note, receipt)
+        return Accepted(tuple(fresh), checkpoint, checkpoint_note, receipt)
+
+    def apply(self, outcome: Accepted) -> None:
+        """Record an accepted batch that is now durably stored."""
+        for entry in outcome.entries:
+            if entry.seq != self.tree.size:
+                raise LinkError(f"apply of seq {entry.seq} to a mirror of size {self.tree.size}")
+            self.tree.append(entry.leaf_hash)

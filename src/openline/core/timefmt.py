@@ -1,0 +1,52 @@
+"""Timestamps as openline writes them: RFC 3339, UTC, millisecond precision, ``Z`` suffix.
+
+Entries carry time as a string so that the signed bytes are unambiguous; every entry time
+has exactly the form ``2026-11-29T01:48:19.123Z``. Officer input is more lenient: any RFC
+3339 time with an offset is accepted by :func:`parse_user_time` and normalised to UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from openline.core.errors import EncodingError
+
+_ENTRY_TIME = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\Z")
+
+
+def format_time(moment: datetime) -> str:
+    """Format an aware datetime as an entry timestamp (UTC, milliseconds)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: openline only handles aware UTC times")
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an entry timestamp written by :func:`format_time`.
+
+    Raises:
+        EncodingError: the text is not exactly of the entry form.
+    """
+    if not isinstance(text, str) or not _ENTRY_TIME.match(text):
+        raise EncodingError(f"time {text!r} is not of the form 2026-01-31T12:00:00.000Z")
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError as error:
+        raise EncodingError(f"time {text!r} is not a real date: {error}") from error
+
+
+def parse_user_time(text: str) -> datetime:
+    """Parse an RFC 3339 time typed by a person (offset required) into UTC.
+
+    Raises:
+        EncodingError: no offset, or not a date and time.
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError as error:
+        raise EncodingError(f"{text!r} is not an RFC 3339 time") from error
+    if moment.tzinfo is None:
+        raise EncodingError(f"{text!r} has no UTC offset; add Z or +hh:mm")
+    return moment.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""The runtime: a node's home folder, its application commands, federation and senders."""

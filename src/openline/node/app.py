@@ -1,0 +1,463 @@
+"""The node's application commands: the one path by which CLI, API and console act.
+
+Data flows one way (DESIGN.md): officer → command → core → store → sender → peer. A command
+validates its input, lets the core sign, stores durably, updates the caches in the same
+transaction, and only then tells the sender loops that there is something to send.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from openline.core.card import Card, check_rotation, make_card, party_cosigner
+from openline.core.checkpoint import Checkpoint
+from openline.core.cosignature import Cosignature
+from openline.core.entry import Entry
+from openline.core.errors import CardError, EntryError
+from openline.core.kinds import PRECEDENCES
+from openline.core.link import (
+    Accepted,
+    BatchOutcome,
+    Duplicate,
+    Equivocation,
+    IncomingLog,
+    OutgoingLog,
+    RefTarget,
+    check_refs,
+)
+from openline.core.merkle import MerkleTree
+from openline.core.schema import LANGUAGE_TAG
+from openline.core.timefmt import format_time
+from openline.node import projections
+from openline.node.errors import CommandError
+from openline.node.home import NodeConfig, NodeHome
+from openline.store import Store, schema
+from openline.store.database import PinnedPeer
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class LinkHealth:
+    """What the running node has seen of a link (not persisted: it is about now)."""
+
+    last_receipt: datetime | None = None
+    last_heard: datetime | None = None
+    last_failure: datetime | None = None
+    last_error: str | None = None
+    failures: int = 0
+    equivocation: str | None = None
+
+    def state(self, now: datetime, heartbeat_seconds: float) -> str:
+        if self.equivocation:
+            return "diverging"
+        seen = [t for t in (self.last_receipt, self.last_heard) if t is not None]
+        if not seen:
+            return "down"
+        age = (now - max(seen)).total_seconds()
+        if age <= 2.5 * heartbeat_seconds and self.failures == 0:
+            return "up"
+        if age <= 2.5 * heartbeat_seconds:
+            return "degraded"
+        return "down"
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    text: str
+    precedence: str = "routine"
+    lang: str = "en"
+
+    def body(self) -> dict[str, str]:
+        if self.precedence not in PRECEDENCES:
+            raise CommandError(
+                f"precedence must be one of {', '.join(PRECEDENCES)}",
+                code="invalid-precedence",
+                status=422,
+            )
+        if not LANGUAGE_TAG.match(self.lang):
+            raise CommandError(
+                f"{self.lang!r} is not a language tag", code="invalid-lang", status=422
+            )
+        return {"text": self.text, "lang": self.lang, "precedence": self.precedence}
+
+
+@dataclass
+class Node:
+    """A party's node: identity, store, and the in-memory state of each link."""
+
+    home: NodeHome
+    clock: Clock = utc_now
+    config: NodeConfig = field(init=False)
+    store: Store = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.config = self.home.load_config()
+        self.key = self.home.load_key()
+        self.party = self.config.party
+        self.store = Store.open_url(self.home.database_url(self.config))
+        self._lock = threading.RLock()
+        self._outgoing: dict[str, OutgoingLog] = {}
+        self._incoming: dict[str, IncomingLog] = {}
+        self._peers: dict[str, PinnedPeer] | None = None
+        self.health: dict[str, LinkHealth] = {}
+        self.listeners: list[Callable[[str], None]] = []
+        self.running = False
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- identity and peers ------------------------------------------------------------------
+
+    def card(self) -> Card:
+        return make_card(
+            party=self.party,
+            names=self.config.names,
+            urls=[self.config.url],
+            created=self.config.card_created,
+            key=self.key,
+        )
+
+    def peers(self) -> dict[str, PinnedPeer]:
+        if self._peers is None:
+            self._peers = {peer.party: peer for peer in self.store.peers()}
+        return self._peers
+
+    def peer(self, party: str) -> PinnedPeer:
+        peer = self.peers().get(party)
+        if peer is None:
+            raise CommandError(f"{party!r} is not a pinned peer", code="unknown-peer", status=404)
+        return peer
+
+    def add_peer(
+        self, card_bytes: bytes, url: str | None = None, replace: bool = False
+    ) -> PinnedPeer:
+        try:
+            card = Card.from_bytes(card_bytes)
+        except CardError as error:
+            raise CommandError(f"bad card: {error}", code="bad-card", status=422) from error
+        if card.party == self.party:
+            raise CommandError("that is this node's own card", code="own-card", status=422)
+        pinned = self.peers().get(card.party)
+        if pinned is not None and not replace:
+            try:
+                check_rotation(pinned.card, card)
+            except CardError as error:
+                raise CommandError(str(error), code="key-changed", status=409) from error
+        target = url or (card.urls[0] if card.urls else None)
+        if not target:
+            raise CommandError("the card names no URL; pass --url", code="no-url", status=422)
+        with self._lock:
+            self.store.pin_peer(card, target.rstrip("/"), format_time(self.clock()))
+            self._peers = None
+            self._incoming.pop(card.party, None)
+        return self.peer(card.party)
+
+    def all_cards(self) -> dict[str, Card]:
+        """Every card the transcript needs to be checked against, ours included."""
+        cards = {party: pinned.card for party, pinned in self.peers().items()}
+        cards[self.party] = self.card()
+        return cards
+
+    def keys_of(self, party: str) -> tuple[Any, ...] | None:
+        peer = self.peers().get(party)
+        if peer is None:
+            return None
+        card = peer.card
+        return (card.key,) if card.previous_key is None else (card.key, card.previous_key)
+
+    # --- logs ----------------------------------------------------------------------------
+
+    def outgoing(self, peer: str) -> OutgoingLog:
+        log = self._outgoing.get(peer)
+        if log is None:
+            log = OutgoingLog(
+                sender=self.party,
+                recipient=peer,
+                key=self.key,
+                tree=MerkleTree(self.store.leaf_hashes(self.party, peer)),
+            )
+            self._outgoing[peer] = log
+        return log
+
+    def incoming(self, peer: str) -> IncomingLog:
+        log = self._incoming.get(peer)
+        if log is None:
+            card = self.peer(peer).card
+            verifiers = [card.note_verifier()]
+            keys = [card.key]
+            if card.previous_key is not None:
+                keys.append(card.previous_key)
+            log = IncomingLog(
+                sender=peer,
+                recipient=self.party,
+                sender_keys=keys,
+                sender_verifiers=verifiers,
+                cosigner=party_cosigner(self.party, self.key),
+                tree=MerkleTree(self.store.leaf_hashes(peer, self.party)),
+                limits=self.config.link_limits(),
+            )
+            self._incoming[peer] = log
+        return log
+
+    def ref_target(self, entry_id: str) -> RefTarget | None:
+        return self.store.ref_target(entry_id)
+
+    def _notify(self, peer: str) -> None:
+        for listener in self.listeners:
+            listener(peer)
+
+    def append(
+        self, peer: str, items: Sequence[tuple[str, Mapping[str, Any], Sequence[str]]]
+    ) -> list[Entry]:
+        """Sign and durably store entries to one peer, in order (the write-ahead outbox)."""
+        self.peer(peer)
+        with self._lock:
+            log = self.outgoing(peer)
+            appended: list[Entry] = []
+            try:
+                with self.store.write() as connection:
+                    if Store.log_size(connection, self.party, peer) != log.size:
+                        # Another process (the CLI while we were down) wrote: reload.
+                        self._outgoing.pop(peer, None)
+                        log = self.outgoing(peer)
+                    now = format_time(self.clock())
+                    batch: dict[str, RefTarget] = {}
+                    for kind, body, refs in items:
+                        entry = log.next_entry(time=now, kind=kind, body=body, refs=refs)
+                        check_refs(entry, lambda ref: self.store.ref_target(ref, connection), batch)
+                        log.append(entry)
+                        appended.append(entry)
+                        batch[entry.id] = RefTarget(entry.kind, entry.sender, entry.recipient)
+                    Store.insert_entries(connection, appended, now)
+                    projections.project(connection, appended, self.config.ack_objectives())
+            except EntryError as error:
+                self._outgoing.pop(peer, None)
+                raise CommandError(str(error), code=error.code, status=422) from error
+            except BaseException:
+                self._outgoing.pop(peer, None)  # the tree ran ahead of the store: reload
+                raise
+        self._notify(peer)
+        return appended
+
+    # --- commands ------------------------------------------------------------------------
+
+    def send_messages(
+        self, recipients: Sequence[str], messages: Sequence[NewMessage]
+    ) -> list[Entry]:
+        """Send each message to each recipient: one entry per link."""
+        if not recipients:
+            raise CommandError("name at least one recipient", code="no-recipient", status=422)
+        if not messages:
+            raise CommandError("no message to send", code="no-message", status=422)
+        for party in recipients:
+            self.peer(party)
+        bodies = [message.body() for message in messages]
+        entries: list[Entry] = []
+        for party in dict.fromkeys(recipients):
+            entries.extend(self.append(party, [("hotline.message", body, ()) for body in bodies]))
+        return entries
+
+    def ack(self, entry_id: str, officer: str) -> Entry:
+        target = self.store.entry_by_id(entry_id)
+        if target is None:
+            raise CommandError(f"no entry {entry_id}", code="unknown-entry", status=404)
+        if target.kind != "hotline.message" or target.recipient != self.party:
+            raise CommandError(
+                "only a hotline message received by this node can be acknowledged",
+                code="not-acknowledgeable",
+                status=422,
+            )
+        with self.store.read() as connection:
+            row = connection.execute(
+                select(schema.messages.c.ack_id).where(schema.messages.c.id == entry_id)
+            ).first()
+        if row is not None and row.ack_id is not None:
+            raise CommandError(
+                f"already acknowledged by entry {row.ack_id}",
+                code="already-acknowledged",
+                status=409,
+            )
+        (entry,) = self.append(target.sender, [("hotline.ack", {"officer": officer}, (entry_id,))])
+        return entry
+
+    # --- federation: the receiving side --------------------------------------------------
+
+    def receive_batch(
+        self, peer: str, entries: Sequence[object], checkpoint_note: bytes
+    ) -> BatchOutcome:
+        with self._lock:
+            log = self.incoming(peer)
+            now = self.clock()
+            with self.store.read() as connection:
+                if Store.log_size(connection, peer, self.party) != log.size:
+                    self._incoming.pop(peer, None)
+                    log = self.incoming(peer)
+            outcome = log.accept_batch(entries, checkpoint_note, now=now, lookup=self.ref_target)
+            stamp = format_time(now)
+            if isinstance(outcome, Accepted | Duplicate):
+                fresh = outcome.entries if isinstance(outcome, Accepted) else ()
+                with self.store.write() as connection:
+                    Store.insert_entries(connection, fresh, stamp)
+                    Store.insert_checkpoint(
+                        connection, peer, self.party, outcome.checkpoint, outcome.checkpoint_note
+                    )
+                    Store.insert_cosignature(
+                        connection, peer, self.party, outcome.checkpoint.size, outcome.cosignature
+                    )
+                    projections.project(connection, fresh, self.config.ack_objectives())
+                if isinstance(outcome, Accepted):
+                    log.apply(outcome)
+                self.link_health(peer).last_heard = now
+            elif isinstance(outcome, Equivocation):
+                with self.store.write() as connection:
+                    Store.insert_equivocation(connection, peer, self.party, outcome.evidence, stamp)
+                self.link_health(peer).equivocation = outcome.evidence.reason
+            return outcome
+
+    # --- federation: the sending side ----------------------------------------------------
+
+    def checkpoint_for(self, peer: str, size: int) -> tuple[Checkpoint, bytes]:
+        with self._lock:
+            log = self.outgoing(peer)
+            if size > log.size:
+                self._outgoing.pop(peer, None)
+                log = self.outgoing(peer)
+            return log.sign_checkpoint(size)
+
+    def record_receipt(
+        self, peer: str, checkpoint: Checkpoint, note: bytes, cosignature: Cosignature
+    ) -> bool:
+        """Store a peer's cosignature of our checkpoint, with our own cosignature beside it."""
+        verifier = self.peer(peer).card.cosignature_verifier()
+        if not OutgoingLog.check_receipt(checkpoint, cosignature, verifier):
+            return False
+        own = self.outgoing(peer).self_cosign(checkpoint, int(self.clock().timestamp()))
+        with self.store.write() as connection:
+            Store.insert_checkpoint(connection, self.party, peer, checkpoint, note)
+            Store.insert_cosignature(connection, self.party, peer, checkpoint.size, cosignature)
+            Store.insert_cosignature(connection, self.party, peer, checkpoint.size, own)
+        health = self.link_health(peer)
+        health.last_receipt = self.clock()
+        health.failures = 0
+        health.last_error = None
+        return True
+
+    def record_failure(self, peer: str, error: str) -> None:
+        health = self.link_health(peer)
+        health.failures += 1
+        health.last_failure = self.clock()
+        health.last_error = error
+
+    def link_health(self, peer: str) -> LinkHealth:
+        return self.health.setdefault(peer, LinkHealth())
+
+    def delivered_size(self, peer: str) -> int:
+        return self.store.cosigned_size(self.party, peer, peer)
+
+    def pending_count(self, peer: str) -> int:
+        return self.outgoing(peer).size - self.delivered_size(peer)
+
+    # --- views ---------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        now = self.clock()
+        peers = []
+        for party, pinned in sorted(self.peers().items()):
+            out_size = self.store.leaf_hashes(self.party, party)
+            delivered = self.delivered_size(party)
+            last_receipt = self.store.latest_cosignature_time(self.party, party, party)
+            health = self.health.get(party)
+            state = (
+                health.state(now, self.config.heartbeat_seconds)
+                if self.running and health is not None
+                else ("down" if self.running else "node-not-running")
+            )
+            peers.append(
+                {
+                    "party": party,
+                    "name": pinned.card.display_name(self.config.default_lang),
+                    "url": pinned.url,
+                    "fingerprint": pinned.card.fingerprint,
+                    "link": state,
+                    "sent": len(out_size),
+                    "delivered": delivered,
+                    "pending": len(out_size) - delivered,
+                    "received": len(self.store.leaf_hashes(party, self.party)),
+                    "last_receipt": None
+                    if last_receipt is None
+                    else format_time(datetime.fromtimestamp(last_receipt, UTC)),
+                    "last_error": None if health is None else health.last_error,
+                }
+            )
+        overdue = [view for view in self.message_views() if view["overdue"]]
+        return {
+            "party": self.party,
+            "fingerprint": self.key.public_key.fingerprint(),
+            "running": self.running,
+            "time": format_time(now),
+            "peers": peers,
+            "overdue_acks": {
+                "ours": sum(1 for view in overdue if view["recipient"] == self.party),
+                "theirs": sum(1 for view in overdue if view["sender"] == self.party),
+            },
+            "equivocations": self.store.equivocations(),
+        }
+
+    def message_views(self) -> list[dict[str, Any]]:
+        now = format_time(self.clock())
+        with self.store.read() as connection:
+            rows = connection.execute(select(schema.messages)).mappings().all()
+        return [dict(row, overdue=row["ack_id"] is None and row["ack_due"] < now) for row in rows]
+
+    def log(self, peer: str) -> list[dict[str, Any]]:
+        self.peer(peer)
+        delivered = self.delivered_size(peer)
+        acks = {row["id"]: row for row in self.message_views()}
+        rows: list[dict[str, Any]] = []
+        for sender, recipient in ((self.party, peer), (peer, self.party)):
+            for stored in self.store.entries(sender, recipient):
+                entry = Entry.from_leaf(stored.leaf)
+                outgoing = sender == self.party
+                view = acks.get(entry.id)
+                rows.append(
+                    {
+                        "direction": "out" if outgoing else "in",
+                        "from": sender,
+                        "to": recipient,
+                        "seq": entry.seq,
+                        "id": entry.id,
+                        "time": entry.time,
+                        "kind": entry.kind,
+                        "body": dict(entry.body),
+                        "refs": list(entry.refs),
+                        "delivered": entry.seq < delivered if outgoing else True,
+                        "acked_by": None if view is None else view["ack_id"],
+                        "ack_due": None if view is None else view["ack_due"],
+                        "overdue": False if view is None else view["overdue"],
+                    }
+                )
+        rows.sort(key=lambda row: (row["time"], row["direction"], row["seq"]))
+        return rows
+
+    def all_entries(self) -> Iterable[Entry]:
+        for sender, recipient in self.store.all_logs():
+            for stored in self.store.entries(sender, recipient):
+                yield Entry.from_leaf(stored.leaf)
+
+    def rebuild(self) -> dict[str, int]:
+        with self._lock:
+            entries = list(self.all_entries())
+            with self.store.write() as connection:
+                rows = projections.rebuild(connection, entries, self.config.ack_objectives())
+        return {"entries": len(entries), "messages": rows}

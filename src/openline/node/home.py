@@ -1,0 +1,172 @@
+"""A node's data folder: configuration, private key, admin token and database.
+
+DIR/node.json     configuration (party, names, listen address, URL, cadences, limits)
+DIR/node.key      Ed25519 seed, base64, mode 0600
+DIR/admin.token   the officers' API admin token, mode 0600
+DIR/openline.db   SQLite database (unless node.json names another database URL)
+DIR/run.json      written while ``openline run`` serves: pid and URL for the CLI
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from openline.core.keys import PrivateKey
+from openline.core.kinds import DEFAULT_ACK_OBJECTIVES, Precedence
+from openline.core.link import LinkLimits
+
+
+class HomeError(Exception):
+    """A data folder that is missing, incomplete or misconfigured (a usage error)."""
+
+
+@dataclass(slots=True)
+class NodeConfig:
+    party: str
+    names: dict[str, str]
+    listen: str
+    url: str
+    card_created: str
+    database: str | None = None
+    default_lang: str = "en"
+    heartbeat_seconds: float = 30.0
+    ack_objectives_seconds: dict[str, int] = field(
+        default_factory=lambda: {
+            p.value: int(d.total_seconds()) for p, d in DEFAULT_ACK_OBJECTIVES.items()
+        }
+    )
+    max_batch_entries: int = 1000
+    max_entry_bytes: int = 64 * 1024
+    max_request_bytes: int = 16 * 1024 * 1024
+    max_clock_skew_seconds: int = 300
+    request_window_seconds: int = 120
+    send_batch_entries: int = 500
+    retry_initial_seconds: float = 0.25
+    retry_max_seconds: float = 30.0
+
+    @property
+    def host(self) -> str:
+        return self.listen.rsplit(":", 1)[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
+
+    def link_limits(self) -> LinkLimits:
+        return LinkLimits(
+            max_batch_entries=self.max_batch_entries,
+            max_entry_bytes=self.max_entry_bytes,
+            max_clock_skew=timedelta(seconds=self.max_clock_skew_seconds),
+        )
+
+    def ack_objectives(self) -> dict[Precedence, timedelta]:
+        return {
+            Precedence(name): timedelta(seconds=seconds)
+            for name, seconds in self.ack_objectives_seconds.items()
+        }
+
+
+class NodeHome:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "node.json"
+
+    @property
+    def key_path(self) -> Path:
+        return self.root / "node.key"
+
+    @property
+    def token_path(self) -> Path:
+        return self.root / "admin.token"
+
+    @property
+    def database_path(self) -> Path:
+        return self.root / "openline.db"
+
+    @property
+    def run_path(self) -> Path:
+        return self.root / "run.json"
+
+    def exists(self) -> bool:
+        return self.config_path.exists()
+
+    def create(self, config: NodeConfig, key: PrivateKey) -> str:
+        """Write a new data folder; returns the admin token."""
+        if self.exists():
+            raise HomeError(f"{self.root} is already a node's data folder")
+        self.root.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_urlsafe(32)
+        _write_private(self.key_path, base64.b64encode(key.seed).decode("ascii") + "\n")
+        _write_private(self.token_path, token + "\n")
+        self.save_config(config)
+        return token
+
+    def save_config(self, config: NodeConfig) -> None:
+        tmp = self.config_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(config), indent=2, ensure_ascii=False) + "\n", "utf-8")
+        tmp.replace(self.config_path)
+
+    def load_config(self) -> NodeConfig:
+        if not self.exists():
+            raise HomeError(f"{self.root} is not a node's data folder (run 'openline init' first)")
+        try:
+            raw: dict[str, Any] = json.loads(self.config_path.read_text("utf-8"))
+            return NodeConfig(**raw)
+        except (ValueError, TypeError) as error:
+            raise HomeError(
+                f"{self.config_path} is not a valid node configuration: {error}"
+            ) from error
+
+    def load_key(self) -> PrivateKey:
+        try:
+            return PrivateKey.from_seed(base64.b64decode(self.key_path.read_text().strip()))
+        except (OSError, ValueError) as error:
+            raise HomeError(f"cannot read the node key {self.key_path}: {error}") from error
+
+    def load_token(self) -> str:
+        try:
+            return self.token_path.read_text().strip()
+        except OSError as error:
+            raise HomeError(f"cannot read {self.token_path}: {error}") from error
+
+    def database_url(self, config: NodeConfig) -> str:
+        return config.database or f"sqlite:///{self.database_path.resolve()}"
+
+    def write_run_info(self, pid: int, url: str) -> None:
+        tmp = self.run_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"pid": pid, "url": url}) + "\n")
+        tmp.replace(self.run_path)
+
+    def clear_run_info(self) -> None:
+        self.run_path.unlink(missing_ok=True)
+
+    def running_url(self) -> str | None:
+        """The API URL of the node serving this folder, if one is alive."""
+        try:
+            info = json.loads(self.run_path.read_text())
+            pid, url = int(info["pid"]), str(info["url"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return url
+        return url
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)

@@ -1,0 +1,136 @@
+"""One sender loop per peer: drains the write-ahead outbox and keeps the heartbeat.
+
+The outbox is the outgoing log itself: everything past the size the peer has cosigned is
+pending. The loop sends consecutive entries in batches with a signed checkpoint at the end
+of each batch, and stores the peer's cosignature (the receipt) before moving on. Transport
+is at-least-once (a lost reply means a resend); the receiver's idempotent append makes the
+transcript exactly-once. Failures back off exponentially, capped, with jitter, forever.
+
+When nothing is pending the loop still sends an empty batch with the current checkpoint
+every heartbeat: the peer's cosignature of it proves the line was up at that time, and
+"as of T the log had size N" is what later non-answer proofs rely on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+
+import anyio.to_thread
+import httpx
+
+from openline.core.cosignature import Cosignature
+from openline.core.errors import NoteError
+from openline.core.fedauth import sign_request
+from openline.core.note import Note
+from openline.node.app import Node
+from openline.node.federation import batch_body
+
+log = logging.getLogger("openline.sender")
+
+BATCH_PATH = "/fed/v1/batch"
+
+
+def parse_cosignature_line(line: str) -> Cosignature:
+    """Parse one ``— name base64`` cosignature line (raises NoteError)."""
+    note = Note.from_bytes(b"x\n\n" + line.encode("utf-8"))
+    if len(note.signatures) != 1:
+        raise NoteError("expected exactly one cosignature line")
+    return Cosignature.from_note_signature(note.signatures[0])
+
+
+class PeerSender:
+    def __init__(self, node: Node, peer: str, client: httpx.AsyncClient) -> None:
+        self.node = node
+        self.peer = peer
+        self.client = client
+        self.wake = asyncio.Event()
+        self.next_seq: int | None = None
+        self._last_exchange = 0.0
+
+    def poke(self) -> None:
+        self.wake.set()
+
+    async def run(self) -> None:
+        node = self.node
+        config = node.config
+        failures = 0
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                sent_something = await self._step(loop.time())
+                failures = 0
+            except Exception as error:  # noqa: BLE001 - a sender never dies; it backs off
+                failures += 1
+                message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+                node.record_failure(self.peer, message)
+                delay = min(
+                    config.retry_max_seconds, config.retry_initial_seconds * 2 ** (failures - 1)
+                )
+                delay *= random.uniform(0.5, 1.0)
+                log.info("send to %s failed (%s); retry in %.2fs", self.peer, message, delay)
+                await self._sleep(delay, wake_early=False)
+                continue
+            if sent_something:
+                continue
+            idle = config.heartbeat_seconds - (loop.time() - self._last_exchange)
+            if idle > 0:
+                await self._sleep(idle, wake_early=True)
+
+    async def _sleep(self, seconds: float, *, wake_early: bool) -> None:
+        if not wake_early:
+            await asyncio.sleep(seconds)
+            return
+        self.wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), timeout=seconds)
+
+    async def _step(self, now: float) -> bool:
+        """Send one batch if anything is pending, or a heartbeat if due. True if a batch of
+        entries went out (so the caller loops at once)."""
+        node = self.node
+        if self.next_seq is None:
+            self.next_seq = await anyio.to_thread.run_sync(node.delivered_size, self.peer)
+        size = node.outgoing(self.peer).size
+        start = self.next_seq
+        if start >= size and now - self._last_exchange < node.config.heartbeat_seconds:
+            return False
+        stored = await anyio.to_thread.run_sync(
+            lambda: node.store.entries(node.party, self.peer, start, node.config.send_batch_entries)
+        )
+        end = start + len(stored)
+        checkpoint, note = await anyio.to_thread.run_sync(node.checkpoint_for, self.peer, end)
+        body = batch_body([row.leaf for row in stored], note)
+        headers = sign_request(
+            key=node.key,
+            method="POST",
+            path=BATCH_PATH,
+            sender=node.party,
+            recipient=self.peer,
+            time_ms=int(node.clock().timestamp() * 1000),
+            body=body,
+        )
+        headers["content-type"] = "application/json"
+        url = node.peer(self.peer).url + BATCH_PATH
+        response = await self.client.post(url, content=body, headers=headers)
+        payload = response.json()
+        if response.status_code == 409 and payload.get("error", {}).get("code") == "gap":
+            expected = int(payload["error"]["expected_seq"])
+            if expected < start:
+                log.warning("%s asks to resend from %d, below its receipt", self.peer, expected)
+            self.next_seq = expected
+            return True
+        if response.status_code != 200:
+            error = payload.get("error", {})
+            raise RuntimeError(f"{self.peer} refused: {error.get('code')}: {error.get('message')}")
+        cosignature = parse_cosignature_line(payload["cosignature"])
+        recorded = await anyio.to_thread.run_sync(
+            node.record_receipt, self.peer, checkpoint, note, cosignature
+        )
+        if not recorded:
+            raise RuntimeError(f"{self.peer} answered with a cosignature that does not verify")
+        self.next_seq = end
+        self._last_exchange = asyncio.get_running_loop().time()
+        return bool(stored)

@@ -1,0 +1,147 @@
+"""``openline run``: one process serving federation, the officers' API and the senders."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from openline.api.officers import officers_router
+from openline.node.app import Node
+from openline.node.errors import CommandError
+from openline.node.federation import federation_router
+from openline.node.home import NodeHome
+from openline.node.sender import PeerSender
+
+log = logging.getLogger("openline.node")
+
+
+class Senders:
+    """The sender loops, one per pinned peer, started and stopped with the server."""
+
+    def __init__(self, node: Node, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.node = node
+        self.client = httpx.AsyncClient(
+            transport=transport, timeout=httpx.Timeout(30.0, connect=5.0)
+        )
+        self.loops: dict[str, PeerSender] = {}
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.node.listeners.append(self._on_append)
+        self.sync_peers()
+
+    def sync_peers(self) -> None:
+        for party in self.node.peers():
+            if party not in self.loops:
+                sender = PeerSender(self.node, party, self.client)
+                self.loops[party] = sender
+                self.tasks[party] = asyncio.create_task(sender.run(), name=f"sender-{party}")
+
+    def _on_append(self, peer: str) -> None:
+        if self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._poke, peer)
+
+    def _poke(self, peer: str) -> None:
+        self.sync_peers()
+        sender = self.loops.get(peer)
+        if sender is not None:
+            sender.poke()
+
+    async def stop(self) -> None:
+        for task in self.tasks.values():
+            task.cancel()
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        await self.client.aclose()
+
+
+def create_app(
+    node: Node, token: str, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    senders = Senders(node, transport)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        node.running = True
+        senders.start()
+        try:
+            yield
+        finally:
+            node.running = False
+            await senders.stop()
+
+    app = FastAPI(
+        title=f"openline node {node.party}",
+        version="1",
+        lifespan=lifespan,
+        description="Federation endpoint (/fed/v1) and officers' API (/api/v1).",
+    )
+
+    @app.exception_handler(CommandError)
+    async def command_error(_request: Request, error: CommandError) -> JSONResponse:
+        return JSONResponse(error.to_json(), status_code=error.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
+        where = ".".join(str(part) for part in first["loc"] if part != "body")
+        return JSONResponse(
+            {"error": {"code": "invalid-request", "message": f"{where}: {first['msg']}"}},
+            status_code=422,
+        )
+
+    app.include_router(federation_router(node))
+    app.include_router(officers_router(node, token, senders.sync_peers))
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"party": node.party, "status": "ok"}
+
+    app.state.senders = senders
+    return app
+
+
+def run_node(home: NodeHome) -> None:
+    """Serve until SIGINT or SIGTERM; uvicorn turns both into a clean shutdown."""
+    logging.basicConfig(
+        level=os.environ.get("OPENLINE_LOG", "WARNING").upper(),
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    node = Node(home)
+    token = home.load_token()
+    app = create_app(node, token)
+    config = uvicorn.Config(
+        app,
+        host=node.config.host,
+        port=node.config.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+
+    async def serve() -> None:
+        task = asyncio.create_task(server.serve())
+        while not server.started and not task.done():
+            await asyncio.sleep(0.05)
+        if server.started:
+            home.write_run_info(os.getpid(), f"http://{node.config.listen}")
+            print(f"openline node {node.party} serving on http://{node.config.listen}", flush=True)
+        await task
+
+    try:
+        asyncio.run(serve())
+    finally:
+        home.clear_run_info()
+        node.close()

@@ -1,0 +1,405 @@
+"""The store adapter: SQLAlchemy Core over SQLite (WAL, synchronous=FULL) or PostgreSQL.
+
+Every write goes through :meth:`Store.write`, one short transaction that is durable when it
+returns. On SQLite it begins with ``BEGIN IMMEDIATE`` so that the CLI and a running node
+serialise their writes instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select
+from sqlalchemy.pool import NullPool
+
+from openline.core.card import Card
+from openline.core.checkpoint import Checkpoint
+from openline.core.cosignature import Cosignature
+from openline.core.entry import Entry
+from openline.core.link import EquivocationEvidence, RefTarget
+from openline.store import schema
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    sender: str
+    recipient: str
+    seq: int
+    id: str
+    leaf: bytes
+    kind: str
+    time: str
+    stored_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCosignature:
+    sender: str
+    recipient: str
+    size: int
+    cosigner: str
+    timestamp: int
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
+class PinnedPeer:
+    party: str
+    card: Card
+    url: str
+    pinned_at: str
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # Writers take the write lock up front, so that two writers queue on busy_timeout
+    # instead of deadlocking on a lock upgrade; readers never block anyone in WAL mode.
+    if connection.get_execution_options().get("openline_write"):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+class Store:
+    """One node's database. Create with :meth:`open_sqlite` or :meth:`open_url`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(openline_write=True)
+        self._migrate()
+
+    @classmethod
+    def open_sqlite(cls, path: Path) -> Store:
+        engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return cls(engine)
+
+    @classmethod
+    def open_url(cls, url: str) -> Store:
+        if url.startswith("sqlite:///"):
+            return cls.open_sqlite(Path(url.removeprefix("sqlite:///")))
+        return cls(create_engine(url, pool_pre_ping=True))
+
+    def _migrate(self) -> None:
+        config = Config()
+        config.set_main_option("script_location", "openline.store:migrations")
+        with self._writer.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One durable write transaction."""
+        with self._writer.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            yield connection
+
+    # --- transcript ------------------------------------------------------------------------
+
+    @staticmethod
+    def insert_entries(connection: Connection, entries: Sequence[Entry], stored_at: str) -> None:
+        if not entries:
+            return
+        connection.execute(
+            insert(schema.entries),
+            [
+                {
+                    "log_sender": entry.sender,
+                    "log_recipient": entry.recipient,
+                    "seq": entry.seq,
+                    "id": entry.id,
+                    "leaf": entry.leaf,
+                    "kind": entry.kind,
+                    "time": entry.time,
+                    "stored_at": stored_at,
+                }
+                for entry in entries
+            ],
+        )
+
+    @staticmethod
+    def log_size(connection: Connection, sender: str, recipient: str) -> int:
+        table = schema.entries
+        value = connection.execute(
+            select(func.max(table.c.seq)).where(
+                table.c.log_sender == sender, table.c.log_recipient == recipient
+            )
+        ).scalar()
+        return 0 if value is None else int(value) + 1
+
+    def leaf_hashes(self, sender: str, recipient: str) -> list[bytes]:
+        table = schema.entries
+        with self.read() as connection:
+            rows = connection.execute(
+                select(table.c.id)
+                .where(table.c.log_sender == sender, table.c.log_recipient == recipient)
+                .order_by(table.c.seq)
+            )
+            return [bytes.fromhex(row.id) for row in rows]
+
+    def entries(
+        self,
+        sender: str,
+        recipient: str,
+        start: int = 0,
+        limit: int | None = None,
+        connection: Connection | None = None,
+    ) -> list[StoredEntry]:
+        table = schema.entries
+        query = (
+            select(table)
+            .where(
+                table.c.log_sender == sender,
+                table.c.log_recipient == recipient,
+                table.c.seq >= start,
+            )
+            .order_by(table.c.seq)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        if connection is not None:
+            return [_stored_entry(row) for row in connection.execute(query)]
+        with self.read() as own:
+            return [_stored_entry(row) for row in own.execute(query)]
+
+    def entry_by_id(self, entry_id: str) -> StoredEntry | None:
+        table = schema.entries
+        with self.read() as connection:
+            row = connection.execute(select(table).where(table.c.id == entry_id)).first()
+        return None if row is None else _stored_entry(row)
+
+    def ref_target(self, entry_id: str, connection: Connection | None = None) -> RefTarget | None:
+        """What an id points at; pass the open write connection when inside one."""
+        if connection is None:
+            with self.read() as own:
+                return self.ref_target(entry_id, own)
+        table = schema.entries
+        row = connection.execute(
+            select(table.c.kind, table.c.log_sender, table.c.log_recipient).where(
+                table.c.id == entry_id
+            )
+        ).first()
+        return None if row is None else RefTarget(row.kind, row.log_sender, row.log_recipient)
+
+    def all_logs(self) -> list[tuple[str, str]]:
+        table = schema.entries
+        with self.read() as connection:
+            rows = connection.execute(select(table.c.log_sender, table.c.log_recipient).distinct())
+            return [(row.log_sender, row.log_recipient) for row in rows]
+
+    # --- checkpoints and cosignatures --------------------------------------------------------
+
+    @staticmethod
+    def insert_checkpoint(
+        connection: Connection, sender: str, recipient: str, checkpoint: Checkpoint, note: bytes
+    ) -> None:
+        table = schema.checkpoints
+        exists = connection.execute(
+            select(table.c.size).where(
+                table.c.log_sender == sender,
+                table.c.log_recipient == recipient,
+                table.c.size == checkpoint.size,
+            )
+        ).first()
+        if exists is None:
+            connection.execute(
+                insert(table).values(
+                    log_sender=sender,
+                    log_recipient=recipient,
+                    size=checkpoint.size,
+                    root=checkpoint.root,
+                    note=note,
+                )
+            )
+
+    @staticmethod
+    def insert_cosignature(
+        connection: Connection, sender: str, recipient: str, size: int, cosignature: Cosignature
+    ) -> None:
+        table = schema.cosignatures
+        key = {
+            "log_sender": sender,
+            "log_recipient": recipient,
+            "size": size,
+            "cosigner": cosignature.name,
+            "timestamp": cosignature.timestamp,
+        }
+        exists = connection.execute(
+            select(table.c.size).where(*(table.c[name] == value for name, value in key.items()))
+        ).first()
+        if exists is None:
+            connection.execute(insert(table).values(line=cosignature.to_line(), **key))
+
+    def checkpoints(self, sender: str, recipient: str) -> list[tuple[int, bytes, bytes]]:
+        table = schema.checkpoints
+        with self.read() as connection:
+            rows = connection.execute(
+                select(table.c.size, table.c.root, table.c.note)
+                .where(table.c.log_sender == sender, table.c.log_recipient == recipient)
+                .order_by(table.c.size)
+            )
+            return [(int(row.size), row.root, row.note) for row in rows]
+
+    def latest_checkpoint(self, sender: str, recipient: str) -> tuple[int, bytes, bytes] | None:
+        table = schema.checkpoints
+        with self.read() as connection:
+            row = connection.execute(
+                select(table.c.size, table.c.root, table.c.note)
+                .where(table.c.log_sender == sender, table.c.log_recipient == recipient)
+                .order_by(table.c.size.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else (int(row.size), row.root, row.note)
+
+    def cosignatures(
+        self, sender: str, recipient: str, cosigner: str | None = None
+    ) -> list[StoredCosignature]:
+        table = schema.cosignatures
+        query = select(table).where(
+            table.c.log_sender == sender, table.c.log_recipient == recipient
+        )
+        if cosigner is not None:
+            query = query.where(table.c.cosigner == cosigner)
+        with self.read() as connection:
+            rows = connection.execute(query.order_by(table.c.size, table.c.timestamp))
+            return [
+                StoredCosignature(
+                    row.log_sender,
+                    row.log_recipient,
+                    int(row.size),
+                    row.cosigner,
+                    int(row.timestamp),
+                    row.line,
+                )
+                for row in rows
+            ]
+
+    def cosigned_size(self, sender: str, recipient: str, cosigner: str) -> int:
+        """The largest size of the log that ``cosigner`` has cosigned (0 when none)."""
+        table = schema.cosignatures
+        with self.read() as connection:
+            value = connection.execute(
+                select(func.max(table.c.size)).where(
+                    table.c.log_sender == sender,
+                    table.c.log_recipient == recipient,
+                    table.c.cosigner == cosigner,
+                )
+            ).scalar()
+        return 0 if value is None else int(value)
+
+    def latest_cosignature_time(self, sender: str, recipient: str, cosigner: str) -> int | None:
+        table = schema.cosignatures
+        with self.read() as connection:
+            value = connection.execute(
+                select(func.max(table.c.timestamp)).where(
+                    table.c.log_sender == sender,
+                    table.c.log_recipient == recipient,
+                    table.c.cosigner == cosigner,
+                )
+            ).scalar()
+        return None if value is None else int(value)
+
+    # --- equivocation evidence ---------------------------------------------------------------
+
+    @staticmethod
+    def insert_equivocation(
+        connection: Connection,
+        sender: str,
+        recipient: str,
+        evidence: EquivocationEvidence,
+        detected_at: str,
+    ) -> None:
+        connection.execute(
+            insert(schema.equivocations).values(
+                log_sender=sender,
+                log_recipient=recipient,
+                seq=evidence.seq,
+                reason=evidence.reason,
+                held=evidence.held,
+                offered=evidence.offered,
+                checkpoint_note=evidence.offered_checkpoint_note,
+                detected_at=detected_at,
+            )
+        )
+
+    def equivocations(self) -> list[dict[str, Any]]:
+        table = schema.equivocations
+        with self.read() as connection:
+            rows = connection.execute(select(table).order_by(table.c.n))
+            return [
+                {
+                    "sender": row.log_sender,
+                    "recipient": row.log_recipient,
+                    "seq": row.seq,
+                    "reason": row.reason,
+                    "detected_at": row.detected_at,
+                }
+                for row in rows
+            ]
+
+    # --- peers ------------------------------------------------------------------------------
+
+    def pin_peer(self, card: Card, url: str, pinned_at: str) -> None:
+        table = schema.peers
+        with self.write() as connection:
+            connection.execute(delete(table).where(table.c.party == card.party))
+            connection.execute(
+                insert(table).values(
+                    party=card.party, card=card.to_bytes(), url=url, pinned_at=pinned_at
+                )
+            )
+
+    def peers(self) -> list[PinnedPeer]:
+        table = schema.peers
+        with self.read() as connection:
+            rows = connection.execute(select(table).order_by(table.c.party))
+            return [
+                PinnedPeer(row.party, Card.from_bytes(row.card), row.url, row.pinned_at)
+                for row in rows
+            ]
+
+    def peer(self, party: str) -> PinnedPeer | None:
+        return next((peer for peer in self.peers() if peer.party == party), None)
+
+    # --- caches ------------------------------------------------------------------------------
+
+    @staticmethod
+    def clear_caches(connection: Connection) -> None:
+        for table in schema.CACHE_TABLES:
+            connection.execute(delete(table))
+
+
+def _stored_entry(row: Any) -> StoredEntry:
+    return StoredEntry(
+        row.log_sender,
+        row.log_recipient,
+        int(row.seq),
+        row.id,
+        row.leaf,
+        row.kind,
+        row.time,
+        row.stored_at,
+    )

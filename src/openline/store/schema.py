@@ -1,0 +1,113 @@
+"""Tables. The transcript tables are the source of truth; the cache tables are folds over
+them that ``openline rebuild`` drops and regenerates (DESIGN.md, "Derived state")."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# --- transcript: never rewritten, only appended ------------------------------------------
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("log_sender", Text, nullable=False),
+    Column("log_recipient", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("id", Text, nullable=False, unique=True),
+    Column("leaf", LargeBinary, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("time", Text, nullable=False),
+    # Local fact, not part of the signed entry: when this node stored it.
+    Column("stored_at", Text, nullable=False),
+    PrimaryKeyConstraint("log_sender", "log_recipient", "seq"),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("log_sender", Text, nullable=False),
+    Column("log_recipient", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", LargeBinary, nullable=False),
+    Column("note", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("log_sender", "log_recipient", "size"),
+)
+
+cosignatures = Table(
+    "cosignatures",
+    metadata,
+    Column("log_sender", Text, nullable=False),
+    Column("log_recipient", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("cosigner", Text, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("line", Text, nullable=False),
+    PrimaryKeyConstraint("log_sender", "log_recipient", "size", "cosigner", "timestamp"),
+)
+
+equivocations = Table(
+    "equivocations",
+    metadata,
+    Column("n", Integer, primary_key=True, autoincrement=True),
+    Column("log_sender", Text, nullable=False),
+    Column("log_recipient", Text, nullable=False),
+    Column("seq", BigInteger, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("held", LargeBinary, nullable=False),
+    Column("offered", LargeBinary, nullable=False),
+    Column("checkpoint_note", LargeBinary, nullable=False),
+    Column("detected_at", Text, nullable=False),
+)
+
+# --- configuration: pinned cards -----------------------------------------------------------
+
+peers = Table(
+    "peers",
+    metadata,
+    Column("party", Text, primary_key=True),
+    Column("card", LargeBinary, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("pinned_at", Text, nullable=False),
+)
+
+# --- caches: folds over the transcript -------------------------------------------------------
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("sender", Text, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("time", Text, nullable=False),
+    Column("precedence", Text, nullable=False),
+    Column("lang", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("ack_due", Text, nullable=False),
+    Column("ack_id", Text, nullable=True),
+    Column("ack_time", Text, nullable=True),
+    Column("ack_officer", Text, nullable=True),
+)
+
+CACHE_TABLES = (messages,)
+
+Index("messages_by_peer", messages.c.sender, messages.c.recipient, messages.c.seq)
+Index(
+    "cosignatures_by_cosigner",
+    cosignatures.c.log_sender,
+    cosignatures.c.log_recipient,
+    cosignatures.c.cosigner,
+    cosignatures.c.size,
+)
