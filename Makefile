@@ -21,8 +21,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# pytest exits 5 when it collected nothing: treat that as the failure it is.
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q; code=$$?; \
+	if [ $$code -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$code
 
 bench: setup
 	$(BIN)/python benchmarks/throughput.py

@@ -44,7 +44,7 @@ app.add_typer(peer_app, name="peer")
 DirArg = Annotated[Path, typer.Argument(help="The node's data folder.", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 
-out = Console(soft_wrap=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 class UsageFailure(Exception):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from openline.core.card import Card, check_rotation, make_card, party_cosigner
 from openline.core.checkpoint import Checkpoint
@@ -374,7 +374,9 @@ class Node:
         now = self.clock()
         peers = []
         for party, pinned in sorted(self.peers().items()):
-            out_size = self.store.leaf_hashes(self.party, party)
+            with self.store.read() as connection:
+                sent = Store.log_size(connection, self.party, party)
+                received = Store.log_size(connection, party, self.party)
             delivered = self.delivered_size(party)
             last_receipt = self.store.latest_cosignature_time(self.party, party, party)
             health = self.health.get(party)
@@ -390,29 +392,37 @@ class Node:
                     "url": pinned.url,
                     "fingerprint": pinned.card.fingerprint,
                     "link": state,
-                    "sent": len(out_size),
+                    "sent": sent,
                     "delivered": delivered,
-                    "pending": len(out_size) - delivered,
-                    "received": len(self.store.leaf_hashes(party, self.party)),
+                    "pending": sent - delivered,
+                    "received": received,
                     "last_receipt": None
                     if last_receipt is None
                     else format_time(datetime.fromtimestamp(last_receipt, UTC)),
                     "last_error": None if health is None else health.last_error,
                 }
             )
-        overdue = [view for view in self.message_views() if view["overdue"]]
         return {
             "party": self.party,
             "fingerprint": self.key.public_key.fingerprint(),
             "running": self.running,
             "time": format_time(now),
             "peers": peers,
-            "overdue_acks": {
-                "ours": sum(1 for view in overdue if view["recipient"] == self.party),
-                "theirs": sum(1 for view in overdue if view["sender"] == self.party),
-            },
+            "overdue_acks": self.overdue_counts(now),
             "equivocations": self.store.equivocations(),
         }
+
+    def overdue_counts(self, now: datetime) -> dict[str, int]:
+        """Unacknowledged messages past their objective: ours to answer, and theirs."""
+        table = schema.messages
+        with self.store.read() as connection:
+            rows = connection.execute(
+                select(table.c.recipient == self.party, func.count())
+                .where(table.c.ack_id.is_(None), table.c.ack_due < format_time(now))
+                .group_by(table.c.recipient == self.party)
+            ).all()
+        counts = {bool(ours): int(count) for ours, count in rows}
+        return {"ours": counts.get(True, 0), "theirs": counts.get(False, 0)}
 
     def message_views(self) -> list[dict[str, Any]]:
         now = format_time(self.clock())
