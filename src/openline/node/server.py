@@ -18,7 +18,7 @@ from openline.api.officers import officers_router
 from openline.node.app import Node
 from openline.node.errors import CommandError
 from openline.node.federation import federation_router
-from openline.node.home import NodeHome
+from openline.node.home import HomeError, NodeHome
 from openline.node.sender import PeerSender
 
 log = logging.getLogger("openline.node")
@@ -118,11 +118,16 @@ def run_node(home: NodeHome) -> None:
         level=os.environ.get("OPENLINE_LOG", "WARNING").upper(),
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
+    # A bind failure is reported once, by us, as the one-line reason the CLI contract wants.
+    logging.getLogger("uvicorn.error").addFilter(
+        lambda record: "attempting to bind" not in record.getMessage()
+    )
     node = Node(home)
     token = home.load_token()
     app = create_app(node, token)
     config = uvicorn.Config(
         app,
+        log_config=None,
         host=node.config.host,
         port=node.config.port,
         log_level="warning",
@@ -131,7 +136,7 @@ def run_node(home: NodeHome) -> None:
     )
     server = uvicorn.Server(config)
 
-    async def serve() -> None:
+    async def serve() -> bool:
         task = asyncio.create_task(server.serve())
         while not server.started and not task.done():
             await asyncio.sleep(0.05)
@@ -139,9 +144,15 @@ def run_node(home: NodeHome) -> None:
             home.write_run_info(os.getpid(), f"http://{node.config.listen}")
             print(f"openline node {node.party} serving on http://{node.config.listen}", flush=True)
         await task
+        return server.started
 
     try:
-        asyncio.run(serve())
+        try:
+            served = asyncio.run(serve())
+        except SystemExit:  # uvicorn exits this way when it cannot bind
+            served = False
+        if not served:
+            raise HomeError(f"cannot serve on {node.config.listen} (address in use or not local)")
     finally:
         home.clear_run_info()
         node.close()
