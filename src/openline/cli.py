@@ -135,8 +135,10 @@ def init(
             names.setdefault("en", item)
     if not names or not all(names.values()):
         fail("--name must not be empty")
+    if not LANGUAGE_TAG.match(lang):
+        fail(f"--lang {lang!r} is not a language tag such as en, zh or ru")
     host, sep, port = listen.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
         fail(f"--listen {listen!r} must be HOST:PORT")
     home = NodeHome(directory)
     key = PrivateKey.generate()
@@ -422,7 +424,9 @@ def demo(
 def main() -> None:
     """Entry point: every failure becomes one line on stderr."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns the code of typer.Exit instead of exiting.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except (UsageFailure, HomeError) as error:

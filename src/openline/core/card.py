@@ -17,7 +17,6 @@ card accepts the new one without another phone call (DESIGN.md, "Parties and car
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from typing import Any
 from openline.core.canonical import canonical_bytes, parse_json
 from openline.core.cosignature import cosigner
 from openline.core.errors import CardError, EncodingError
-from openline.core.keys import PrivateKey, PublicKey
+from openline.core.keys import PrivateKey, PublicKey, strict_b64decode
 from openline.core.note import COSIGNATURE_V1_TYPE, NoteSigner, NoteVerifier, key_id
 from openline.core.schema import LANGUAGE_TAG, is_party_id
 from openline.core.timefmt import parse_time
@@ -45,7 +44,10 @@ _CARD_FIELDS = (
     "sig",
     "endorsement",
 )
-_URL = re.compile(r"\Ahttps?://[A-Za-z0-9.\-\[\]:]+(?::\d{1,5})?/?\Z")
+# A name is printed next to the fingerprint people compare by phone: no control character
+# (not even a newline) may fake or hide that line.
+_NAME_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_URL = re.compile(r"\Ahttps?://[A-Za-z0-9.\-\[\]:]+(?::[0-9]{1,5})?/?\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +115,10 @@ class Card:
         extra = sorted(set(obj) - set(_CARD_FIELDS))
         if missing or extra:
             raise CardError(f"card field {(missing or extra)[0]!r} is missing or unknown")
-        if obj["type"] != CARD_TYPE or obj["version"] != CARD_VERSION:
+        version = obj["version"]
+        # type(...) is int: True and 1.0 compare equal to 1 but are other JSON values, and the
+        # signature covers the re-encoded card, so they would pass as another spelling.
+        if obj["type"] != CARD_TYPE or type(version) is not int or version != CARD_VERSION:
             raise CardError(f"not an {CARD_TYPE} version {CARD_VERSION} card")
         party = obj["party"]
         if not is_party_id(party):
@@ -127,6 +132,7 @@ class Card:
                 and LANGUAGE_TAG.match(lang)
                 and isinstance(name, str)
                 and 0 < len(name) <= 200
+                and not _NAME_CONTROL_CHARS.search(name)
                 for lang, name in names.items()
             )
         ):
@@ -255,9 +261,9 @@ def _unb64(text: object, where: str) -> bytes:
     if not isinstance(text, str):
         raise CardError(f"{where} must be base64 text")
     try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise CardError(f"{where} is not base64") from error
+        return strict_b64decode(text)
+    except ValueError as error:
+        raise CardError(f"{where} is not canonical base64") from error
 
 
 def _public_key(text: object, where: str) -> PublicKey:

@@ -15,14 +15,13 @@ a signed transcript entry that we cannot fully read is not one we can vouch for.
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from openline.core.canonical import canonical_bytes, parse_canonical
 from openline.core.errors import EncodingError, EntryError
-from openline.core.keys import PrivateKey, PublicKey
+from openline.core.keys import PrivateKey, PublicKey, strict_b64decode
 from openline.core.kinds import kind_spec
 from openline.core.merkle import leaf_hash
 from openline.core.schema import ENTRY_ID, is_party_id, require_exact_keys, require_object
@@ -119,10 +118,15 @@ class Entry:
         body = require_object(fields["body"], f"{kind} body")
         spec.validate_body(body)
         sig_text = fields["sig"]
+        # Canonical base64 only: the leaf (and so the id) includes the sig text, and a lenient
+        # decoder would let anyone respell a valid signature into a second "signed" entry
+        # with another id, i.e. forge equivocation evidence against the sender.
+        if not isinstance(sig_text, str):
+            raise EntryError("entry.sig must be base64", code="invalid-entry")
         try:
-            signature = base64.b64decode(sig_text, validate=True)
-        except (binascii.Error, TypeError, ValueError) as error:
-            raise EntryError("entry.sig must be base64", code="invalid-entry") from error
+            signature = strict_b64decode(sig_text)
+        except ValueError as error:
+            raise EntryError("entry.sig must be canonical base64", code="invalid-entry") from error
         if len(signature) != 64:
             raise EntryError("entry.sig must be a 64-byte signature", code="invalid-entry")
         try:

@@ -98,7 +98,8 @@ def authenticate(
         return AuthFailure(401, "unknown-party", f"party {sender!r} is not pinned on this node")
     if recipient != our_party:
         return AuthFailure(421, "wrong-node", f"this node is {our_party!r}, not {recipient!r}")
-    if not time_text.isdigit() or len(time_text) > 16:
+    # isascii: str.isdigit() is also true for "²" or "١", which int() refuses or misreads.
+    if not time_text.isascii() or not time_text.isdigit() or len(time_text) > 16:
         return AuthFailure(401, "unauthenticated", "Openline-Time must be milliseconds")
     time_ms = int(time_text)
     try:

@@ -68,7 +68,14 @@ def fold_hotline(
             acks.append(entry)
     for ack in sorted(acks, key=lambda a: (a.sender, a.seq)):  # one ack per seq order
         view = views.get(ack.refs[0])
-        if view is not None and view.ack_id is None:
+        # Only the recipient can acknowledge (kinds.py; link.check_refs refuses the rest at
+        # the door, but a fold over a local or third-party transcript must not trust that).
+        if (
+            view is not None
+            and view.ack_id is None
+            and ack.sender == view.recipient
+            and ack.recipient == view.sender
+        ):
             views[view.id] = replace(
                 view, ack_id=ack.id, ack_time=ack.time, ack_officer=ack.body["officer"]
             )

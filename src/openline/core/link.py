@@ -195,7 +195,11 @@ class OutgoingLog:
 
     def append(self, entry: Entry) -> None:
         """Record an entry that is now durably stored."""
-        if entry.seq != self.tree.size or entry.sender != self.sender:
+        if (
+            entry.seq != self.tree.size
+            or entry.sender != self.sender
+            or entry.recipient != self.recipient
+        ):
             raise LinkError(f"append of seq {entry.seq} to a log of size {self.tree.size}")
         self.tree.append(entry.leaf_hash)
 

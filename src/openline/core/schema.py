@@ -16,6 +16,9 @@ from openline.core.errors import EntryError
 PARTY_ID = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 LANGUAGE_TAG = re.compile(r"\A[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
 ENTRY_ID = re.compile(r"\A[0-9a-f]{64}\Z")
+# Every C0 and C1 control (Unicode category Cc: U+0000-001F, U+007F-009F) but tab and
+# newline. C1 matters as much as C0: U+009B is CSI, as much a terminal escape as ESC.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def is_party_id(value: object) -> bool:
@@ -61,7 +64,7 @@ def require_text(
         raise EntryError(
             f"{where}.{key} must be {min_length} to {max_length} characters long", code=code
         )
-    if any(ord(ch) < 0x20 and ch not in "\n\t" for ch in value):
+    if CONTROL_CHARS.search(value):
         raise EntryError(f"{where}.{key} contains control characters", code=code)
     return value
 

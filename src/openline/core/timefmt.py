@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 
 from openline.core.errors import EncodingError
 
-_ENTRY_TIME = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\Z")
+# ASCII digits only: ``\d`` would also match other scripts' digits (e.g. "２０２６"), which
+# strptime reads as numbers, so two spellings of one time would both parse.
+_ENTRY_TIME = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\Z")
 
 
 def format_time(moment: datetime) -> str:
@@ -20,7 +22,11 @@ def format_time(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: openline only handles aware UTC times")
     utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # Not strftime: glibc writes years before 1000 without leading zeros ("5-01-01").
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
+    )
 
 
 def parse_time(text: str) -> datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -320,8 +320,14 @@ class Node:
                     log.apply(outcome)
                 self.link_health(peer).last_heard = now
             elif isinstance(outcome, Equivocation):
+                evidence = outcome.evidence
+                if evidence.seq is not None:
+                    # Keep the held entry's bytes, not just its hash: the evidence then
+                    # stands on its own for a third party holding only the cards.
+                    (held,) = self.store.entries(peer, self.party, evidence.seq, 1)
+                    evidence = replace(evidence, held=held.leaf)
                 with self.store.write() as connection:
-                    Store.insert_equivocation(connection, peer, self.party, outcome.evidence, stamp)
+                    Store.insert_equivocation(connection, peer, self.party, evidence, stamp)
                 self.link_health(peer).equivocation = outcome.evidence.reason
             return outcome
 

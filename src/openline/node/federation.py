@@ -72,7 +72,12 @@ def federation_router(node: Node) -> APIRouter:
     async def read_body(request: Request) -> bytes | JSONResponse:
         limit = node.config.max_request_bytes
         declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if (
+            declared is not None
+            and declared.isascii()
+            and declared.isdigit()
+            and int(declared) > limit
+        ):
             return error_response(413, "too-large", f"body is {declared} bytes; at most {limit}")
         chunks: list[bytes] = []
         size = 0
