@@ -14,8 +14,9 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import httpx
 import typer
@@ -26,9 +27,8 @@ from typer.exceptions import TyperException
 from openline.core.card import make_card
 from openline.core.errors import OpenlineError
 from openline.core.keys import PrivateKey
-from openline.core.schema import LANGUAGE_TAG, is_party_id
+from openline.core.schema import ENTRY_ID, LANGUAGE_TAG, is_party_id
 from openline.core.timefmt import format_time
-from openline.node.app import NewMessage, Node, utc_now
 from openline.node.errors import CommandError
 from openline.node.home import HomeError, NodeConfig, NodeHome
 
@@ -43,6 +43,18 @@ app.add_typer(peer_app, name="peer")
 
 DirArg = Annotated[Path, typer.Argument(help="The node's data folder.", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+if TYPE_CHECKING:
+    from openline.node.app import Node
+
+
+def open_node(home: NodeHome) -> Node:
+    """Open the store directly. Imported late: SQLAlchemy and Alembic take most of the
+    CLI's start-up time, and commands served by a running node never need them."""
+    from openline.node.app import Node
+
+    return Node(home)
+
 
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
@@ -70,7 +82,7 @@ class NodeAccess:
         self.url = home.running_url()
         self.node: Node | None = None
         if self.url is None:
-            self.node = Node(home)
+            self.node = open_node(home)
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         assert self.url is not None
@@ -85,12 +97,17 @@ class NodeAccess:
             )
         except httpx.HTTPError as error:
             fail(f"the node at {self.url} did not answer: {error}")
-        payload = response.json()
-        if response.status_code >= 400:
-            problem = payload.get("error", {})
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if response.status_code >= 400 or payload is None:
+            problem = payload.get("error") if isinstance(payload, dict) else None
+            if not isinstance(problem, dict):
+                fail(f"the node answered HTTP {response.status_code} to {method} {path}")
             raise CommandError(
-                problem.get("message", "request failed"),
-                code=problem.get("code", "error"),
+                str(problem.get("message", "request failed")),
+                code=str(problem.get("code", "error")),
                 status=response.status_code,
             )
         return payload
@@ -147,7 +164,7 @@ def init(
         names=names,
         listen=listen,
         url=(url or f"http://{listen}").rstrip("/"),
-        card_created=format_time(utc_now()),
+        card_created=format_time(datetime.now(UTC)),
         default_lang=lang,
     )
     try:
@@ -155,7 +172,7 @@ def init(
     except OpenlineError as error:
         fail(f"cannot make a card: {error}")
     home.create(config, key)
-    node = Node(home)
+    node = open_node(home)
     try:
         fingerprint = node.card().fingerprint
     finally:
@@ -172,7 +189,7 @@ def card(
 ) -> None:
     """Print this node's self-signed card (give it to peers out of band)."""
     home = NodeHome(directory)
-    node = Node(home)
+    node = open_node(home)
     try:
         own = node.card()
     finally:
@@ -181,7 +198,10 @@ def card(
     if out_file is None:
         sys.stdout.write(data)
     else:
-        out_file.write_text(data, "utf-8")
+        try:
+            out_file.write_text(data, "utf-8")
+        except OSError as error:
+            fail(f"cannot write {out_file}: {error.strerror}")
         out.print(f"wrote card of {own.party} to {out_file}")
         out.print(f"fingerprint: {own.fingerprint}")
 
@@ -223,7 +243,7 @@ def peer_add(
 @peer_app.command("list")
 def peer_list(directory: DirArg, as_json: JsonOpt = False) -> None:
     """List pinned peers with their fingerprints."""
-    node = Node(NodeHome(directory))
+    node = open_node(NodeHome(directory))
     try:
         rows = [
             {
@@ -268,6 +288,8 @@ def send(
     """Send a hotline message; queued durably, delivered when the node runs."""
     with access(directory) as handle:
         if handle.node is not None:
+            from openline.node.app import NewMessage
+
             entries = [
                 {"id": e.id, "to": e.recipient, "seq": e.seq}
                 for e in handle.node.send_messages(to, [NewMessage(text, precedence, lang)])
@@ -293,6 +315,8 @@ def ack(
     ] = "duty officer",
 ) -> None:
     """Acknowledge a received hotline message (a signed entry in our log)."""
+    if not ENTRY_ID.match(entry_id):
+        fail(f"{entry_id!r} is not an entry id (64 hex digits, as send and log print)")
     with access(directory) as handle:
         if handle.node is not None:
             entry = handle.node.ack(entry_id, officer)
@@ -342,6 +366,8 @@ def show_log(
     as_json: JsonOpt = False,
 ) -> None:
     """Both directions of the transcript with one peer, in time order."""
+    if not is_party_id(peer):
+        fail(f"{peer!r} is not a party id")
     with access(directory) as handle:
         rows = (
             handle.node.log(peer)
@@ -373,7 +399,7 @@ def verify(directory: DirArg, as_json: JsonOpt = False) -> None:
     """Recheck every entry, signature, checkpoint and cosignature; exit 1 on the first fault."""
     from openline.node.verify import verify_store
 
-    node = Node(NodeHome(directory))
+    node = open_node(NodeHome(directory))
     try:
         report = verify_store(node.store, node.all_cards())
     finally:

@@ -98,17 +98,24 @@ class NodeHome:
         return self.root / "run.json"
 
     def exists(self) -> bool:
-        return self.config_path.exists()
+        """True when any part of a node is here: never overwrite a key or a database."""
+        return any(
+            path.exists()
+            for path in (self.config_path, self.key_path, self.token_path, self.database_path)
+        )
 
     def create(self, config: NodeConfig, key: PrivateKey) -> str:
         """Write a new data folder; returns the admin token."""
         if self.exists():
             raise HomeError(f"{self.root} is already a node's data folder")
-        self.root.mkdir(parents=True, exist_ok=True)
         token = secrets.token_urlsafe(32)
-        _write_private(self.key_path, base64.b64encode(key.seed).decode("ascii") + "\n")
-        _write_private(self.token_path, token + "\n")
-        self.save_config(config)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            _write_private(self.key_path, base64.b64encode(key.seed).decode("ascii") + "\n")
+            _write_private(self.token_path, token + "\n")
+            self.save_config(config)
+        except OSError as error:
+            raise HomeError(f"cannot create a node in {self.root}: {error.strerror}") from error
         return token
 
     def save_config(self, config: NodeConfig) -> None:
@@ -117,7 +124,7 @@ class NodeHome:
         tmp.replace(self.config_path)
 
     def load_config(self) -> NodeConfig:
-        if not self.exists():
+        if not self.config_path.exists():
             raise HomeError(f"{self.root} is not a node's data folder (run 'openline init' first)")
         try:
             raw: dict[str, Any] = json.loads(self.config_path.read_text("utf-8"))
