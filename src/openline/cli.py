@@ -270,8 +270,6 @@ def run(directory: DirArg) -> None:
 
     home = NodeHome(directory)
     home.load_config()
-    if home.running_url() is not None:
-        fail(f"a node already serves {directory}")
     run_node(home)
 
 

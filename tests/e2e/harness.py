@@ -11,10 +11,12 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +69,19 @@ def wait_for(
     )
 
 
+@dataclass(frozen=True)
+class Altered:
+    """One byte of a stored entry changed on disk by :meth:`NodeProcess.alter_stored_entry`."""
+
+    id: str
+    seq: int
+    leaf_before: bytes
+    leaf_after: bytes
+    file_offset: int
+    old_byte: int
+    new_byte: int
+
+
 class NodeProcess:
     def __init__(self, root: Path, party: str, **config: Any) -> None:
         self.party = party
@@ -96,13 +111,13 @@ class NodeProcess:
 
     def start(self, wait: bool = True) -> None:
         assert self.process is None or self.process.poll() is not None, "already running"
-        log = (self.dir / "node.log").open("ab")
-        self.process = subprocess.Popen(
-            [*OPENLINE, "run", str(self.dir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "OPENLINE_LOG": "info"},
-        )
+        with (self.dir / "node.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [*OPENLINE, "run", str(self.dir)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "OPENLINE_LOG": "info"},
+            )
         if wait:
             wait_for(self.healthy, 30, f"{self.party} to serve")
 
@@ -115,7 +130,8 @@ class NodeProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
 
-    def stop(self) -> None:
+    def stop(self) -> int | None:
+        """SIGTERM and wait; returns the exit code (None if the node was not started)."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -123,6 +139,7 @@ class NodeProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        return None if self.process is None else self.process.returncode
 
     @property
     def running(self) -> bool:
@@ -154,6 +171,106 @@ class NodeProcess:
     def log(self, peer: str) -> list[dict[str, Any]]:
         result = self.cli("log", "--peer", peer, "--json", check=True)
         return list(json.loads(result.stdout)["entries"])
+
+    def api_status(self) -> dict[str, Any]:
+        """``GET /api/v1/status`` of the running node: cheaper than the CLI for polling."""
+        response = self.api("GET", "/api/v1/status", timeout=10)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def api_peer_status(self, peer: str) -> dict[str, Any]:
+        return next(p for p in self.api_status()["peers"] if p["party"] == peer)
+
+    def send_batch(
+        self,
+        to: Sequence[str],
+        texts: Sequence[str],
+        precedence: str = "routine",
+        lang: str = "en",
+    ) -> list[dict[str, Any]]:
+        """Queue hotline messages through the officers' batch API; returns the entries."""
+        body = {
+            "to": list(to),
+            "messages": [{"text": t, "precedence": precedence, "lang": lang} for t in texts],
+        }
+        response = self.api("POST", "/api/v1/messages/batch", body)
+        assert response.status_code == 201, response.text
+        return list(response.json()["entries"])
+
+    def verify(self) -> subprocess.CompletedProcess[str]:
+        """``openline verify DIR`` (reads the store directly, running or not)."""
+        return self.cli("verify")
+
+    # --- the bytes on disk ----------------------------------------------------------------------
+
+    @property
+    def database(self) -> Path:
+        return self.dir / "openline.db"
+
+    def checkpoint_wal(self) -> None:
+        """Merge any write-ahead log into the main database file (the node must be stopped)."""
+        assert not self.running, "stop the node before touching its database file"
+        wal = self.database.with_name(self.database.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            connection = sqlite3.connect(self.database)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                connection.close()
+        assert not wal.exists() or wal.stat().st_size == 0, "the WAL could not be merged"
+
+    def stored_entry(self, sender: str, recipient: str, seq: int) -> tuple[str, bytes]:
+        """``(id, leaf)`` of one stored entry, read from the file without locking or WAL."""
+        connection = sqlite3.connect(f"file:{self.database}?immutable=1", uri=True)
+        try:
+            row = connection.execute(
+                "SELECT id, leaf FROM entries"
+                " WHERE log_sender = ? AND log_recipient = ? AND seq = ?",
+                (sender, recipient, seq),
+            ).fetchone()
+        finally:
+            connection.close()
+        assert row is not None, f"no stored entry {sender}→{recipient} seq {seq}"
+        return str(row[0]), bytes(row[1])
+
+    def alter_stored_entry(self, sender: str, recipient: str, seq: int, needle: bytes) -> Altered:
+        """Change ONE byte of a stored entry by editing the database file directly.
+
+        ``needle`` is a byte string found once in the entry's leaf and ending in a quoted
+        value (e.g. ``b'"text":"msg 0003"'``); the last character of that value has its low
+        bit flipped ('3' becomes '2'), so the leaf stays printable JSON. Freed SQLite space
+        can hold stale copies of a row, so each occurrence in the file is tried until the
+        live row reads back changed; a stale copy is put back untouched.
+        """
+        self.checkpoint_wal()
+        entry_id, leaf = self.stored_entry(sender, recipient, seq)
+        assert leaf.count(needle) == 1, f"{needle!r} is not unique in the leaf"
+        offset_in_needle = len(needle) - 2  # the character before the closing quote
+        original = self.database.read_bytes()
+        start = 0
+        while (found := original.find(needle, start)) >= 0:
+            start = found + 1
+            position = found + offset_in_needle
+            old = original[position]
+            new = old ^ 0x01
+            changed = bytearray(original)
+            changed[position] = new
+            self.database.write_bytes(bytes(changed))
+            _, now_leaf = self.stored_entry(sender, recipient, seq)
+            if now_leaf != leaf:
+                diff = [i for i, (a, b) in enumerate(zip(leaf, now_leaf, strict=True)) if a != b]
+                assert len(diff) == 1, f"expected one changed byte, got {diff}"
+                return Altered(entry_id, seq, leaf, now_leaf, position, old, new)
+            self.database.write_bytes(original)
+        raise AssertionError(f"{needle!r} of {sender}→{recipient} seq {seq} not found on disk")
+
+    def restore_byte(self, altered: Altered) -> None:
+        """Undo :meth:`alter_stored_entry`."""
+        self.checkpoint_wal()
+        data = bytearray(self.database.read_bytes())
+        assert data[altered.file_offset] == altered.new_byte
+        data[altered.file_offset] = altered.old_byte
+        self.database.write_bytes(bytes(data))
 
 
 def pin_all(nodes: Iterable[NodeProcess]) -> None:

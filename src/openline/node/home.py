@@ -10,13 +10,14 @@ DIR/run.json      written while ``openline run`` serves: pid and URL for the CLI
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openline.core.keys import PrivateKey
 from openline.core.kinds import DEFAULT_ACK_OBJECTIVES, Precedence
@@ -157,20 +158,41 @@ class NodeHome:
     def clear_run_info(self) -> None:
         self.run_path.unlink(missing_ok=True)
 
+    @property
+    def lock_path(self) -> Path:
+        return self.root / "run.lock"
+
+    def acquire_run_lock(self) -> IO[str]:
+        """Hold an exclusive lock for as long as this process serves the folder. The kernel
+        drops it when the process dies, even by SIGKILL, so a stale ``run.json`` or a
+        reused pid never makes a dead node look alive."""
+        handle = self.lock_path.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise HomeError(f"a node already serves {self.root}") from None
+        return handle
+
+    def is_served(self) -> bool:
+        if not self.lock_path.exists():
+            return False
+        with self.lock_path.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+
     def running_url(self) -> str | None:
         """The API URL of the node serving this folder, if one is alive."""
+        if not self.is_served():
+            return None
         try:
-            info = json.loads(self.run_path.read_text())
-            pid, url = int(info["pid"]), str(info["url"])
+            return str(json.loads(self.run_path.read_text())["url"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            return url
-        return url
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import httpx
@@ -112,6 +113,18 @@ def create_app(
     return app
 
 
+class _NodeServer(uvicorn.Server):
+    """uvicorn re-raises a captured SIGTERM after its graceful shutdown, which would end the
+    process before ``run_node`` removes ``run.json`` and closes the store. A node that was
+    asked to stop has stopped: we return normally instead."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
+
+
 def run_node(home: NodeHome) -> None:
     """Serve until SIGINT or SIGTERM; uvicorn turns both into a clean shutdown."""
     logging.basicConfig(
@@ -122,6 +135,7 @@ def run_node(home: NodeHome) -> None:
     logging.getLogger("uvicorn.error").addFilter(
         lambda record: "attempting to bind" not in record.getMessage()
     )
+    lock = home.acquire_run_lock()
     node = Node(home)
     token = home.load_token()
     app = create_app(node, token)
@@ -134,7 +148,7 @@ def run_node(home: NodeHome) -> None:
         access_log=False,
         lifespan="on",
     )
-    server = uvicorn.Server(config)
+    server = _NodeServer(config)
 
     async def serve() -> bool:
         task = asyncio.create_task(server.serve())
@@ -156,3 +170,4 @@ def run_node(home: NodeHome) -> None:
     finally:
         home.clear_run_info()
         node.close()
+        lock.close()
