@@ -53,10 +53,10 @@ def make_pair(root: Path) -> tuple[Node, Node, FakeClock]:
     return a, b, clock
 
 
-def pump(sender: Node, receiver: Node) -> int:
+def pump(sender: Node, receiver: Node, limit: int = 500) -> int:
     """Deliver everything pending from sender to receiver; returns entries delivered."""
     start = sender.delivered_size(receiver.party)
-    rows = sender.store.entries(sender.party, receiver.party, start)
+    rows = sender.store.entries(sender.party, receiver.party, start, limit)
     end = start + len(rows)
     checkpoint, note = sender.checkpoint_for(receiver.party, end)
     entries = [orjson.loads(row.leaf) for row in rows]

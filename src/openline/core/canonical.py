@@ -29,27 +29,29 @@ JSON = Any
 
 
 def _check_subset(value: JSON, depth: int = 0) -> None:
-    if depth > 32:
-        raise EncodingError("JSON nested deeper than 32 levels")
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    # Exact type dispatch (bool is not int here) keeps this cheap on the hot path.
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
         return
-    if isinstance(value, int):
+    if kind is int:
         if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             raise EncodingError(f"integer {value} is outside ±(2**53-1)")
         return
-    if isinstance(value, float):
-        raise EncodingError("floating-point numbers are not allowed in signed JSON")
-    if isinstance(value, list | tuple):
-        for item in value:
-            _check_subset(item, depth + 1)
-        return
-    if isinstance(value, dict):
+    if depth > 32:
+        raise EncodingError("JSON nested deeper than 32 levels")
+    if kind is dict:
         for key, item in value.items():
-            if not isinstance(key, str) or not key.isascii() or not key.isprintable():
+            if type(key) is not str or not key.isascii() or not key.isprintable():
                 raise EncodingError(f"object key {key!r} is not printable ASCII")
             _check_subset(item, depth + 1)
         return
-    raise EncodingError(f"{type(value).__name__} is not a JSON value")
+    if kind is list or kind is tuple:
+        for item in value:
+            _check_subset(item, depth + 1)
+        return
+    if kind is float:
+        raise EncodingError("floating-point numbers are not allowed in signed JSON")
+    raise EncodingError(f"{kind.__name__} is not a JSON value")
 
 
 def canonical_bytes(value: JSON) -> bytes:

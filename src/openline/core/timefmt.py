@@ -38,7 +38,8 @@ def parse_time(text: str) -> datetime:
     if not isinstance(text, str) or not _ENTRY_TIME.match(text):
         raise EncodingError(f"time {text!r} is not of the form 2026-01-31T12:00:00.000Z")
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+        # The regex fixed the form; fromisoformat (C) is ~20x faster than strptime here.
+        return datetime.fromisoformat(text[:-1] + "+00:00")
     except ValueError as error:
         raise EncodingError(f"time {text!r} is not a real date: {error}") from error
 

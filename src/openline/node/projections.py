@@ -7,15 +7,22 @@ alone and a test checks that the live projection and the rebuild agree.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import timedelta
 
 from sqlalchemy import Connection, insert, update
 
 from openline.core.entry import Entry
-from openline.core.hotline import fold_hotline, message_view
+from openline.core.hotline import MessageView, fold_hotline, message_view
 from openline.core.kinds import Precedence
 from openline.store import schema
+
+_MESSAGE_FIELDS = tuple(field.name for field in fields(MessageView))
+
+
+def _row(view: MessageView) -> dict[str, object]:
+    # dataclasses.asdict deep-copies every value; a flat view needs none of that.
+    return {name: getattr(view, name) for name in _MESSAGE_FIELDS}
 
 
 def project(
@@ -26,7 +33,7 @@ def project(
     rows = []
     for entry in entries:
         if entry.kind == "hotline.message":
-            rows.append(asdict(message_view(entry, objectives)))
+            rows.append(_row(message_view(entry, objectives)))
         elif entry.kind == "hotline.ack":
             if rows:  # the ack may answer a message inserted by this very batch
                 connection.execute(insert(table), rows)
@@ -48,5 +55,5 @@ def rebuild(
         connection.execute(table.delete())
     views = fold_hotline(entries, objectives)
     if views:
-        connection.execute(insert(schema.messages), [asdict(view) for view in views.values()])
+        connection.execute(insert(schema.messages), [_row(view) for view in views.values()])
     return len(views)
