@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 from typer.exceptions import TyperException
 
+from openline.api.client import ApiError, ApiUnavailable, OfficerClient
 from openline.core.card import make_card
 from openline.core.errors import OpenlineError
 from openline.core.keys import PrivateKey
@@ -86,31 +86,13 @@ class NodeAccess:
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         assert self.url is not None
-        token = self.home.load_token()
+        client = OfficerClient(self.url, self.home.load_token())
         try:
-            response = httpx.request(
-                method,
-                self.url + path,
-                json=body,
-                headers={"authorization": f"Bearer {token}"},
-                timeout=60.0,
-            )
-        except httpx.HTTPError as error:
-            fail(f"the node at {self.url} did not answer: {error}")
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
-        if response.status_code >= 400 or payload is None:
-            problem = payload.get("error") if isinstance(payload, dict) else None
-            if not isinstance(problem, dict):
-                fail(f"the node answered HTTP {response.status_code} to {method} {path}")
-            raise CommandError(
-                str(problem.get("message", "request failed")),
-                code=str(problem.get("code", "error")),
-                status=response.status_code,
-            )
-        return payload
+            return client.request(method, path, body)
+        except ApiUnavailable as error:
+            fail(str(error))
+        except ApiError as error:
+            raise CommandError(str(error), code=error.code, status=error.status) from error
 
     def close(self) -> None:
         if self.node is not None:

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from rich.console import Console
 from rich.table import Table
 
+from openline.api.client import ApiError, ApiUnavailable, OfficerClient
 from openline.core.card import make_card
 from openline.core.keys import PrivateKey
 from openline.core.timefmt import format_time
@@ -73,15 +73,7 @@ class DemoNode:
     process: subprocess.Popen[bytes] | None = None
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        response = httpx.request(
-            method,
-            self.url + path,
-            json=body,
-            headers={"authorization": f"Bearer {self.token}"},
-            timeout=30.0,
-        )
-        response.raise_for_status()
-        return response.json()
+        return OfficerClient(self.url, self.token, timeout=30.0).request(method, path, body)
 
 
 def create_nodes(root: Path, base_port: int, heartbeat: float) -> list[DemoNode]:
@@ -128,7 +120,7 @@ def start(demo_node: DemoNode) -> None:
 def wait_until(predicate: Any, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
+        with contextlib.suppress(ApiUnavailable, ApiError):
             if predicate():
                 return
         time.sleep(0.1)

@@ -1,0 +1,61 @@
+"""A small client for the officers' API, used by the CLI and the demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class ApiUnavailable(Exception):
+    """The node did not answer, or answered with something that is not our API."""
+
+
+class ApiError(Exception):
+    """The node refused the request: ``{"error": {"code", "message"}}`` with a 4xx."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class OfficerClient:
+    def __init__(self, base_url: str, token: str, timeout: float = 60.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+
+    def request(self, method: str, path: str, body: Any = None) -> Any:
+        """Call the API and return the decoded JSON answer.
+
+        Raises:
+            ApiUnavailable: no answer, or an answer that is not a JSON document of our API.
+            ApiError: the node refused the request with a machine-readable error.
+        """
+        try:
+            response = httpx.request(
+                method,
+                self.base_url + path,
+                json=body,
+                headers={"authorization": f"Bearer {self.token}"},
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as error:
+            raise ApiUnavailable(f"the node at {self.base_url} did not answer: {error}") from error
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if response.status_code < 400 and payload is not None:
+            return payload
+        problem = payload.get("error") if isinstance(payload, dict) else None
+        if not isinstance(problem, dict):
+            raise ApiUnavailable(
+                f"the node answered HTTP {response.status_code} to {method} {path}"
+            )
+        raise ApiError(
+            response.status_code,
+            str(problem.get("code", "error")),
+            str(problem.get("message", "request failed")),
+        )
