@@ -42,6 +42,8 @@ from openline.store.database import PinnedPeer
 
 Clock = Callable[[], datetime]
 
+MAX_CACHED_LEAVES = 50_000
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -111,6 +113,9 @@ class Node:
         self._incoming: dict[str, IncomingLog] = {}
         self._peers: dict[str, PinnedPeer] | None = None
         self.health: dict[str, LinkHealth] = {}
+        # Leaves stored but not yet receipted, by peer and seq: lets the sender skip a
+        # database read on the hot path. Only ever a copy of committed rows.
+        self._unreceipted: dict[str, dict[int, bytes]] = {}
         self.listeners: list[Callable[[str], None]] = []
         self.running = False
 
@@ -247,8 +252,23 @@ class Node:
             except BaseException:
                 self._outgoing.pop(peer, None)  # the tree ran ahead of the store: reload
                 raise
+        pending = self._unreceipted.setdefault(peer, {})
+        if len(pending) < MAX_CACHED_LEAVES:
+            pending.update((entry.seq, entry.leaf) for entry in appended)
         self._notify(peer)
         return appended
+
+    def cached_leaves(self, peer: str, start: int, limit: int) -> list[bytes] | None:
+        """Stored leaves from ``start`` on, from memory; None when not all are there."""
+        pending = self._unreceipted.get(peer, {})
+        if start not in pending:
+            return None
+        leaves: list[bytes] = []
+        seq = start
+        while seq in pending and len(leaves) < limit:
+            leaves.append(pending[seq])
+            seq += 1
+        return leaves
 
     # --- commands ------------------------------------------------------------------------
 
@@ -297,12 +317,10 @@ class Node:
         self, peer: str, entries: Sequence[object], checkpoint_note: bytes
     ) -> BatchOutcome:
         with self._lock:
+            # Only this method writes incoming logs, under this lock: the mirror in memory
+            # is the stored one (it is reloaded from the store whenever it is rebuilt).
             log = self.incoming(peer)
             now = self.clock()
-            with self.store.read() as connection:
-                if Store.log_size(connection, peer, self.party) != log.size:
-                    self._incoming.pop(peer, None)
-                    log = self.incoming(peer)
             outcome = log.accept_batch(entries, checkpoint_note, now=now, lookup=self.ref_target)
             stamp = format_time(now)
             if isinstance(outcome, Accepted | Duplicate):
@@ -349,6 +367,9 @@ class Node:
         if not OutgoingLog.check_receipt(checkpoint, cosignature, verifier):
             return False
         own = self.outgoing(peer).self_cosign(checkpoint, int(self.clock().timestamp()))
+        pending = self._unreceipted.get(peer, {})
+        for seq in [seq for seq in pending if seq < checkpoint.size]:
+            del pending[seq]
         with self.store.write() as connection:
             Store.insert_checkpoint(connection, self.party, peer, checkpoint, note)
             Store.insert_cosignature(connection, self.party, peer, checkpoint.size, cosignature)

@@ -147,6 +147,8 @@ def run_node(home: NodeHome) -> None:
         log_level="warning",
         access_log=False,
         lifespan="on",
+        loop="uvloop",
+        http="httptools",
     )
     server = _NodeServer(config)
 
