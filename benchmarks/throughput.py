@@ -511,10 +511,16 @@ def check_with_api(sender: BenchNode, receiver: BenchNode, submitted: int) -> st
         sent["sent"] == sent["delivered"] == submitted == received["received"] == receiver.tap.size
         and sent["pending"] == 0
     )
+    errors = "".join(
+        f"; {party} last_error {view['last_error']!r}"
+        for party, view in ((sender.party, sent), (receiver.party, received))
+        if view.get("last_error")
+    )
     return (
         f"{'ok' if agrees else 'MISMATCH'}: submitted {submitted}; {sender.party} status "
         f"sent {sent['sent']}, delivered {sent['delivered']}, pending {sent['pending']}; "
         f"{receiver.party} status received {received['received']}; tap {receiver.tap.size}"
+        f"{errors}"
     )
 
 
