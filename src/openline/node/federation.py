@@ -10,6 +10,8 @@ an unknown or unsigned caller gets 401 and nothing is stored. Each failure has i
     422 invalid-body        body breaks its schema    409 replayed-request same request twice
     422 bad-signature       entry or checkpoint       409 gap              resend from expected_seq
     422 wrong-link          entry for another log     409 equivocation     evidence kept, alarm
+    422 entry-too-large     one entry over the limit  421 wrong-node       sent to another party
+    422 clock-skew          entry dated in the future 401 unauthenticated  no signature headers
 """
 
 from __future__ import annotations
