@@ -271,7 +271,9 @@ class Tap:
     The peer's pin of this node points here. Requests go through untouched; each answer is
     timestamped as it arrives from the node, forwarded at once, then searched for the
     ``"size":N`` of an accepted batch: the size of the sender's log the node has just
-    durably stored and cosigned. ``receipts`` lists (time, size) whenever the size grows.
+    durably stored and cosigned. ``receipts`` lists (time, size) whenever the size grows;
+    ``answers`` lists (time, seconds) for each answered batch, the seconds from the first
+    byte of the request to its answer (transfer plus the receiver's work).
     """
 
     SIZE = re.compile(rb'"size"\s*:\s*(\d+)')
@@ -283,6 +285,7 @@ class Tap:
         self.url = f"http://127.0.0.1:{self.port}"
         self.size = 0
         self.receipts: list[tuple[float, int]] = [(time.perf_counter(), 0)]
+        self.answers: list[tuple[float, float]] = []
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True, name="tap").start()
@@ -302,22 +305,35 @@ class Tap:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self._sockets += [client, upstream]
-            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
+            started: list[float | None] = [None]  # first byte of the open request
+            for args in ((client, upstream, False, started), (upstream, client, True, started)):
+                threading.Thread(target=self._pump, args=args, daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket, answers: bool) -> None:
+    def _pump(
+        self, source: socket.socket, sink: socket.socket, answers: bool, started: list[float | None]
+    ) -> None:
         tail = b""
         try:
             while chunk := source.recv(1 << 16):
                 seen = time.perf_counter()
                 sink.sendall(chunk)
-                if answers:
-                    text = tail + chunk
-                    sizes = [int(size) for size in self.SIZE.findall(text)]
-                    tail = text[-24:]
-                    if sizes and max(sizes) > self.size:
-                        self.size = max(sizes)
-                        self.receipts.append((seen, self.size))
+                if not answers:
+                    if started[0] is None:
+                        started[0] = seen
+                    continue
+                text = tail + chunk
+                sizes = [int(size) for size in self.SIZE.findall(text)]
+                tail = text[-24:]
+                if not sizes:
+                    if b'"error"' in chunk:  # a refusal (gap, …) ends the request too
+                        started[0] = None
+                    continue
+                if started[0] is not None:
+                    self.answers.append((seen, seen - started[0]))
+                    started[0] = None
+                if max(sizes) > self.size:
+                    self.size = max(sizes)
+                    self.receipts.append((seen, self.size))
         except OSError:
             pass
         finally:
@@ -380,11 +396,15 @@ class BenchNode:
         """Pin the other's card, reaching it through its tap."""
         openline("peer", "add", self.dir, other.card_path, "--url", other.tap.url)
 
-    def start(self) -> None:
+    def spawn(self) -> None:
+        """Start ``openline run`` without waiting for it to serve."""
         with (self.dir / "node.log").open("ab") as log:
             self.process = subprocess.Popen(
                 [*OPENLINE, "run", str(self.dir)], stdout=log, stderr=subprocess.STDOUT
             )
+
+    def wait_ready(self) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -396,6 +416,10 @@ class BenchNode:
                 pass
             time.sleep(0.05)
         raise RuntimeError(f"{self.party} did not serve within 30 s")
+
+    def start(self) -> None:
+        self.spawn()
+        self.wait_ready()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -436,9 +460,13 @@ def node_pair(
     try:
         alpha.pin(bravo)
         bravo.pin(alpha)
-        alpha.start()
+        # Both processes start together, so that neither sender meets a peer still starting.
+        alpha.spawn()
         if start_bravo:
-            bravo.start()
+            bravo.spawn()
+        alpha.wait_ready()
+        if start_bravo:
+            bravo.wait_ready()
         yield alpha, bravo
     finally:
         alpha.stop()
@@ -592,6 +620,8 @@ class DirectionResult:
     min_backlog: int
     low_backlog_share: float  # samples with less than one federation batch waiting
     loader_busy: float  # share of the window the loader spent in API calls
+    batch_interval_ms: float  # mean time between receipts
+    answer_ms: float  # median time from a batch's first byte to the receiver's answer
     check: str
 
 
@@ -651,6 +681,8 @@ def throughput(root: Path, settings: Settings, both: bool) -> ThroughputResult:
             delivered = tap.size_at(t1) - tap.size_at(t0)
             edges = [t0 + k * span / 4 for k in range(5)]
             window = [pending for t, pending in series if t0 <= t <= t1]
+            receipts_in_window = sum(1 for t, _ in tap.receipts if t0 <= t <= t1)
+            answers = [seconds for t, seconds in tap.answers if t0 <= t <= t1]
             results.append(
                 DirectionResult(
                     name=f"{sender.party}→{receiver.party}",
@@ -665,6 +697,8 @@ def throughput(root: Path, settings: Settings, both: bool) -> ThroughputResult:
                     min_backlog=min(window, default=0),
                     low_backlog_share=sum(1 for p in window if p < batch) / max(1, len(window)),
                     loader_busy=(b1 - b0) / span,
+                    batch_interval_ms=1000 * span / max(1, receipts_in_window - 1),
+                    answer_ms=1000 * statistics.median(answers) if answers else float("nan"),
                     check=check_with_api(sender, receiver, loader.submitted),
                 )
             )
@@ -683,6 +717,7 @@ class LatencyResult:
     api_ms: list[float] = field(default_factory=list)
     late_p99_ms: float = 0.0  # how late after its due time a message was sent
     late_max_ms: float = 0.0
+    answer_ms: list[float] = field(default_factory=list)  # receiver's answer time per batch
     cpu: dict[str, float] = field(default_factory=dict)
 
 
@@ -771,6 +806,9 @@ def latency(root: Path, settings: Settings) -> LatencyResult:
             late_max_ms=max(lateness, default=0.0),
             cpu={name: (cpu1[name] - cpu0[name]) / span for name in cpu0},
         )
+        result.answer_ms = [
+            seconds * 1000 for t, seconds in bravo.tap.answers if window_start <= t <= finished
+        ]
         for seq, _, sent, returned in measured:
             result.delivered_ms.append((bravo.tap.first_covering(seq) - sent) * 1000)
             result.api_ms.append((returned - sent) * 1000)
@@ -944,7 +982,10 @@ def run(root: Path, parts: set[str], settings: Settings) -> bool:
                 f"{direction.seconds:.1f} s; per quarter {quarters} msg/s; backlog mean "
                 f"{direction.mean_backlog:,.0f}, min {direction.min_backlog:,}, under one batch "
                 f"in {direction.low_backlog_share:.0%} of samples; loader in API calls "
-                f"{direction.loader_busy:.0%} of the time\n    after drain: {direction.check}"
+                f"{direction.loader_busy:.0%} of the time; a receipt every "
+                f"{direction.batch_interval_ms:.0f} ms, the receiver answering a batch in "
+                f"{direction.answer_ms:.0f} ms (median, from its first byte)"
+                f"\n    after drain: {direction.check}"
             )
         if both:
             total = sum(direction.rate for direction in result.directions)
@@ -992,6 +1033,8 @@ def run(root: Path, parts: set[str], settings: Settings) -> bool:
             f"{lat.late_max_ms:.1f} ms); delivery p90 "
             f"{percentile(lat.delivered_ms, 90):.1f} ms, p99.9 "
             f"{percentile(lat.delivered_ms, 99.9):.1f} ms, max {max(lat.delivered_ms):.1f} ms; "
+            f"{len(lat.answer_ms):,} batches, answered by the receiver in p50 "
+            f"{percentile(lat.answer_ms, 50):.1f} / p99 {percentile(lat.answer_ms, 99):.1f} ms; "
             f"CPU (share of one core) {cpu_text(lat.cpu)}"
         )
 

@@ -116,6 +116,8 @@ class Node:
         # Leaves stored but not yet receipted, by peer and seq: lets the sender skip a
         # database read on the hot path. Only ever a copy of committed rows.
         self._unreceipted: dict[str, dict[int, bytes]] = {}
+        # A lock of its own: the event loop reads the map and must never wait for a commit.
+        self._cache_lock = threading.Lock()
         self.listeners: list[Callable[[str], None]] = []
         self.running = False
 
@@ -252,23 +254,25 @@ class Node:
             except BaseException:
                 self._outgoing.pop(peer, None)  # the tree ran ahead of the store: reload
                 raise
-        pending = self._unreceipted.setdefault(peer, {})
-        if len(pending) < MAX_CACHED_LEAVES:
-            pending.update((entry.seq, entry.leaf) for entry in appended)
+        with self._cache_lock:
+            pending = self._unreceipted.setdefault(peer, {})
+            if len(pending) < MAX_CACHED_LEAVES:
+                pending.update((entry.seq, entry.leaf) for entry in appended)
         self._notify(peer)
         return appended
 
     def cached_leaves(self, peer: str, start: int, limit: int) -> list[bytes] | None:
         """Stored leaves from ``start`` on, from memory; None when not all are there."""
-        pending = self._unreceipted.get(peer, {})
-        if start not in pending:
-            return None
-        leaves: list[bytes] = []
-        seq = start
-        while seq in pending and len(leaves) < limit:
-            leaves.append(pending[seq])
-            seq += 1
-        return leaves
+        with self._cache_lock:
+            pending = self._unreceipted.get(peer, {})
+            if start not in pending:
+                return None
+            leaves: list[bytes] = []
+            seq = start
+            while seq in pending and len(leaves) < limit:
+                leaves.append(pending[seq])
+                seq += 1
+            return leaves
 
     # --- commands ------------------------------------------------------------------------
 
@@ -367,9 +371,10 @@ class Node:
         if not OutgoingLog.check_receipt(checkpoint, cosignature, verifier):
             return False
         own = self.outgoing(peer).self_cosign(checkpoint, int(self.clock().timestamp()))
-        pending = self._unreceipted.get(peer, {})
-        for seq in [seq for seq in pending if seq < checkpoint.size]:
-            del pending[seq]
+        with self._cache_lock:  # append() fills this map from another thread
+            pending = self._unreceipted.get(peer, {})
+            for seq in [seq for seq in pending if seq < checkpoint.size]:
+                del pending[seq]
         with self.store.write() as connection:
             Store.insert_checkpoint(connection, self.party, peer, checkpoint, note)
             Store.insert_cosignature(connection, self.party, peer, checkpoint.size, cosignature)

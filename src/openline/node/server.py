@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import uvicorn
+import uvloop
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -164,7 +165,9 @@ def run_node(home: NodeHome) -> None:
 
     try:
         try:
-            served = asyncio.run(serve())
+            # uvicorn's loop="uvloop" only applies to loops uvicorn makes itself.
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                served = runner.run(serve())
         except SystemExit:  # uvicorn exits this way when it cannot bind
             served = False
         if not served:
