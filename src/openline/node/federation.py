@@ -105,7 +105,7 @@ def federation_router(node: Node) -> APIRouter:
         if latest is None:
             return error_response(404, "no-checkpoint", f"no checkpoint of {sender}→{recipient}")
         size, _, note = latest
-        lines = [c.line for c in node.store.cosignatures(sender, recipient) if c.size == size]
+        lines = [c.line for c in node.store.cosignatures(sender, recipient, size=size)]
         return JSONResponse(
             {
                 "origin": log_origin(sender, recipient),

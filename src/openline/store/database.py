@@ -274,7 +274,7 @@ class Store:
         return None if row is None else (int(row.size), row.root, row.note)
 
     def cosignatures(
-        self, sender: str, recipient: str, cosigner: str | None = None
+        self, sender: str, recipient: str, cosigner: str | None = None, size: int | None = None
     ) -> list[StoredCosignature]:
         table = schema.cosignatures
         query = select(table).where(
@@ -282,6 +282,8 @@ class Store:
         )
         if cosigner is not None:
             query = query.where(table.c.cosigner == cosigner)
+        if size is not None:
+            query = query.where(table.c.size == size)
         with self.read() as connection:
             rows = connection.execute(query.order_by(table.c.size, table.c.timestamp))
             return [
@@ -298,22 +300,19 @@ class Store:
 
     def cosigned_size(self, sender: str, recipient: str, cosigner: str) -> int:
         """The largest size of the log that ``cosigner`` has cosigned (0 when none)."""
-        table = schema.cosignatures
-        with self.read() as connection:
-            value = connection.execute(
-                select(func.max(table.c.size)).where(
-                    table.c.log_sender == sender,
-                    table.c.log_recipient == recipient,
-                    table.c.cosigner == cosigner,
-                )
-            ).scalar()
-        return 0 if value is None else int(value)
+        value = self._latest_cosigned("size", sender, recipient, cosigner)
+        return 0 if value is None else value
 
     def latest_cosignature_time(self, sender: str, recipient: str, cosigner: str) -> int | None:
+        return self._latest_cosigned("timestamp", sender, recipient, cosigner)
+
+    def _latest_cosigned(
+        self, column: str, sender: str, recipient: str, cosigner: str
+    ) -> int | None:
         table = schema.cosignatures
         with self.read() as connection:
             value = connection.execute(
-                select(func.max(table.c.timestamp)).where(
+                select(func.max(table.c[column])).where(
                     table.c.log_sender == sender,
                     table.c.log_recipient == recipient,
                     table.c.cosigner == cosigner,
