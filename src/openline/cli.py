@@ -12,18 +12,25 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from typer.exceptions import TyperException
 
-from openline.api.client import ApiError, ApiUnavailable, OfficerClient
+from openline import cli_contacts
+from openline.cli_support import (
+    DirArg,
+    JsonOpt,
+    UsageFailure,
+    access,
+    fail,
+    open_node,
+    out,
+    print_json,
+)
 from openline.core.card import make_card
 from openline.core.errors import OpenlineError
 from openline.core.keys import PrivateKey
@@ -40,73 +47,7 @@ app = typer.Typer(
 )
 peer_app = typer.Typer(no_args_is_help=True, help="Pin and list peers' cards.")
 app.add_typer(peer_app, name="peer")
-
-DirArg = Annotated[Path, typer.Argument(help="The node's data folder.", show_default=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
-
-if TYPE_CHECKING:
-    from openline.node.app import Node
-
-
-def open_node(home: NodeHome) -> Node:
-    """Open the store directly. Imported late: SQLAlchemy and Alembic take most of the
-    CLI's start-up time, and commands served by a running node never need them."""
-    from openline.node.app import Node
-
-    return Node(home)
-
-
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-
-
-class UsageFailure(Exception):
-    """Bad usage or bad input: one line on stderr, exit 2."""
-
-
-def fail(message: str) -> NoReturn:
-    raise UsageFailure(message)
-
-
-def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
-
-
-# --- talking to the node: through its API if it runs, else directly ------------------------
-
-
-class NodeAccess:
-    """One way in: ``api`` when the node serves this folder, ``node`` otherwise."""
-
-    def __init__(self, home: NodeHome) -> None:
-        self.home = home
-        self.url = home.running_url()
-        self.node: Node | None = None
-        if self.url is None:
-            self.node = open_node(home)
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        assert self.url is not None
-        client = OfficerClient(self.url, self.home.load_token())
-        try:
-            return client.request(method, path, body)
-        except ApiUnavailable as error:
-            fail(str(error))
-        except ApiError as error:
-            raise CommandError(str(error), code=error.code, status=error.status) from error
-
-    def close(self) -> None:
-        if self.node is not None:
-            self.node.close()
-
-
-@contextmanager
-def access(directory: Path) -> Iterator[NodeAccess]:
-    handle = NodeAccess(NodeHome(directory))
-    try:
-        yield handle
-    finally:
-        handle.close()
-
+app.registered_commands.extend(cli_contacts.app.registered_commands)
 
 # --- commands ------------------------------------------------------------------------------
 
@@ -335,6 +276,16 @@ def status(directory: DirArg, as_json: JsonOpt = False) -> None:
     out.print(table)
     overdue = data["overdue_acks"]
     out.print(f"overdue acknowledgements: ours {overdue['ours']}, theirs {overdue['theirs']}")
+    for direction, label in (("out", "requests we sent"), ("in", "requests we received")):
+        counts = data["requests"][direction]
+        if counts:
+            listed = ", ".join(f"{state} {count}" for state, count in sorted(counts.items()))
+            out.print(f"{label}: {listed}")
+    for alarm in data["alarms"]:
+        out.print(
+            f"[red]ALARM[/red] {alarm['kind']}: {alarm['owed_by']} owes {alarm['owed_to']} "
+            f"an answer to {alarm['subject']!r}, due {alarm['due']} ({alarm['id'][:16]})"
+        )
     for item in data["equivocations"]:
         out.print(f"[red]EQUIVOCATION[/red] {item['sender']}→{item['recipient']}: {item['reason']}")
 

@@ -3,7 +3,12 @@
 The story so far (later issues extend it): the U.S. Department of Defense, the PRC Ministry
 of National Defense and the Russian Ministry of Defence pin each other's cards, exchange
 hotline messages at several precedences, and acknowledge them; every message is delivered
-with a cosigned receipt, and every transcript verifies.
+with a cosigned receipt. Then the contact requests (issue 3), with deadlines compressed to
+seconds: us-dod asks prc-mnd for a minister-level phone call, a video call between the
+chiefs and a theatre commanders' meeting; prc-mnd declines the first, citing sanctions, and
+lets the other two pass their deadlines unanswered. ru-mod and prc-mnd agree a dialogue and
+hold it. The demo ends with us-dod's accountability report on prc-mnd and a non-answer proof
+that a third party checks with nothing but the two cards. Every transcript verifies.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +31,9 @@ from rich.console import Console
 from rich.table import Table
 
 from openline.api.client import ApiError, ApiUnavailable, OfficerClient
-from openline.core.card import make_card
+from openline.core.card import Card, make_card
 from openline.core.keys import PrivateKey
+from openline.core.proofs import check_proof
 from openline.core.timefmt import format_time
 from openline.node.app import Node, utc_now
 from openline.node.home import NodeConfig, NodeHome
@@ -72,8 +79,16 @@ class DemoNode:
     token: str
     process: subprocess.Popen[bytes] | None = None
 
-    def api(self, method: str, path: str, body: Any = None) -> Any:
-        return OfficerClient(self.url, self.token, timeout=30.0).request(method, path, body)
+    def api(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+        raw: bool = False,
+    ) -> Any:
+        client = OfficerClient(self.url, self.token, timeout=30.0)
+        return client.request(method, path, body, params=params, raw=raw)
 
 
 def create_nodes(root: Path, base_port: int, heartbeat: float) -> list[DemoNode]:
@@ -221,6 +236,198 @@ def play_story(nodes: list[DemoNode]) -> None:
     step("    us-dod sees the acknowledgement, signed by prc-mnd")
 
 
+# Deadlines of the contact story, compressed: seconds stand for days.
+RESPOND_WITHIN = timedelta(seconds=12)
+
+
+def later(seconds: float) -> str:
+    return format_time(utc_now() + timedelta(seconds=seconds))
+
+
+def request_body(
+    to: str,
+    format_: str,
+    level: str,
+    subject: str,
+    from_official: tuple[str, str],
+    to_official: tuple[str, str],
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "to": to,
+        "format": format_,
+        "level": level,
+        "subject": subject,
+        "from_official": {"name": from_official[0], "title": from_official[1]},
+        "to_official": {"name": to_official[0], "title": to_official[1]},
+        "slots": [
+            {"start": later(3600 * 24), "end": later(3600 * 24 + 1800)},
+            {"start": later(3600 * 48), "end": later(3600 * 48 + 1800)},
+        ],
+        "respond_by": format_time(utc_now() + RESPOND_WITHIN),
+        "precedence": "priority",
+        "lang": "en",
+        "officer": "Cdr. J. Miller, duty officer",
+        **extra,
+    }
+
+
+def request_state(node: DemoNode, request_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = node.api("GET", f"/api/v1/requests/{request_id}")
+    return data
+
+
+def arrived(node: DemoNode, request_id: str) -> bool:
+    try:
+        request_state(node, request_id)
+    except ApiError:
+        return False
+    return True
+
+
+def play_requests(nodes: list[DemoNode], root: Path) -> Path:
+    """The contact-request story; returns the path of the exported non-answer proof."""
+    us, prc, ru = nodes
+    step = console.print
+    step("[bold]5.[/bold] us-dod asks prc-mnd for three contacts, answers due in 12 s")
+    asks = [
+        request_body(
+            "prc-mnd",
+            "phone-call",
+            "minister",
+            "Secretary-level call on military-to-military communication",
+            ("Pete Hegseth", "Secretary of Defense"),
+            ("Dong Jun", "Minister of National Defense"),
+        ),
+        request_body(
+            "prc-mnd",
+            "video-call",
+            "chief-of-defence",
+            "Video call between the chiefs on risk reduction",
+            ("Gen. Dan Caine", "Chairman of the Joint Chiefs of Staff"),
+            ("Gen. Liu Zhenli", "Chief of the Joint Staff Department"),
+        ),
+        request_body(
+            "prc-mnd",
+            "meeting",
+            "commander",
+            "Theatre commanders' meeting on unsafe air intercepts",
+            ("Adm. Samuel Paparo", "Commander, U.S. Indo-Pacific Command"),
+            ("Gen. Wu Yanan", "Commander, Southern Theater Command"),
+            location="Honolulu, or a venue of the counterpart's choosing",
+        ),
+    ]
+    phone, video, meeting = (us.api("POST", "/api/v1/requests", ask)["id"] for ask in asks)
+    for request_id in (phone, video, meeting):
+        wait_until(lambda r=request_id: arrived(prc, r), 30, "the requests at prc-mnd")
+    step("    delivered: prc-mnd cosigned receipts for all three")
+
+    step("[bold]6.[/bold] prc-mnd reads the phone-call and video-call requests")
+    for request_id in (phone, video):
+        prc.api("POST", f"/api/v1/requests/{request_id}/read", {"officer": "Sr. Col. Zhang Wei"})
+    step("[bold]7.[/bold] prc-mnd declines the minister-level call, citing sanctions")
+    prc.api(
+        "POST",
+        f"/api/v1/requests/{phone}/respond",
+        {
+            "answer": "decline",
+            "reason": "There is little chance of a meeting at minister level at this time.",
+            "conditions": ["Sanctions on the Minister must be lifted first."],
+            "officer": "Sr. Col. Zhang Wei",
+            "lang": "en",
+        },
+    )
+
+    step("[bold]8.[/bold] ru-mod and prc-mnd agree a dialogue round, and hold it")
+    dialogue = ru.api(
+        "POST",
+        "/api/v1/requests",
+        request_body(
+            "prc-mnd",
+            "dialogue",
+            "working",
+            "Round of the Russia–China maritime security consultations",
+            ("Col. Gen. Alexander Fomin", "Deputy Minister of Defence"),
+            (
+                "Lt. Gen. Yao Jianing",
+                "Deputy Director, Office for International Military Cooperation",
+            ),
+            series="Russia–China maritime security consultations",
+            agenda="Joint maritime and air patrols; notification procedures.",
+        ),
+    )["id"]
+    wait_until(lambda: arrived(prc, dialogue), 30, "the dialogue request at prc-mnd")
+    prc.api(
+        "POST",
+        f"/api/v1/requests/{dialogue}/respond",
+        {"answer": "accept", "slot": 1, "officer": "Sr. Col. Zhang Wei", "lang": "en"},
+    )
+    wait_until(
+        lambda: request_state(ru, dialogue)["state"] == "accepted", 30, "the acceptance at ru-mod"
+    )
+    agreed = request_state(ru, dialogue)["accepted_slot"]
+    ru.api(
+        "POST",
+        f"/api/v1/requests/{dialogue}/update",
+        {"status": "scheduled", "slot": agreed, "officer": "Maj. I. Petrov", "lang": "en"},
+    )
+    ru.api(
+        "POST",
+        f"/api/v1/requests/{dialogue}/update",
+        {
+            "status": "held",
+            "summary": "Consultations held; both sides reaffirmed the notification procedures.",
+            "officer": "Maj. I. Petrov",
+            "lang": "en",
+        },
+    )
+    wait_until(lambda: request_state(prc, dialogue)["state"] == "held", 30, "held at prc-mnd")
+    step("    ru-mod and prc-mnd both record the dialogue as held")
+
+    step("[bold]9.[/bold] the deadlines pass; prc-mnd's line stays up but it does not answer")
+
+    def proven_unanswered() -> bool:
+        views = [request_state(us, r) for r in (video, meeting)]
+        return all(v["state"] == "unanswered" and v["provable"] for v in views)
+
+    wait_until(proven_unanswered, 60, "the unanswered requests to be provable")
+    for alarm in us.api("GET", "/api/v1/alarms")["alarms"]:
+        step(f"    [red]ALARM[/red] {alarm['kind']}: {alarm['subject']} (due {alarm['due']})")
+
+    step("[bold]10.[/bold] us-dod's accountability report on prc-mnd")
+    report = us.api(
+        "GET", "/api/v1/report", params={"counterpart": "prc-mnd", "format": "md"}, raw=True
+    )
+    summary = report.decode("utf-8").split("\n## Definitions")[0]  # the legend is in the file
+    console.print(summary, markup=False, highlight=False)
+    html = us.api(
+        "GET", "/api/v1/report", params={"counterpart": "prc-mnd", "format": "html"}, raw=True
+    )
+    report_path = root / "report-us-dod-on-prc-mnd.html"
+    report_path.write_bytes(html)
+    step(f"    the full report, with charts: {report_path}")
+
+    proof = us.api("GET", f"/api/v1/proofs/unanswered/{video}", raw=True)
+    path = root / "proofs" / f"unanswered-{video[:16]}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(proof)
+    cards = []
+    for demo_node in (us, prc):
+        card_path = root / f"{demo_node.party}.card.json"
+        card_bytes = Node(demo_node.home).card().to_bytes()
+        card_path.write_bytes(card_bytes)
+        cards.append((card_path, Card.from_bytes(card_bytes)))
+    verdict = check_proof(proof, [card for _, card in cards])
+    step(f"[bold]11.[/bold] non-answer proof of the video-call request: {path}")
+    step(
+        "    checked offline with only the two cards (openline check-proof "
+        f"{path} --card {cards[0][0]} --card {cards[1][0]}):"
+    )
+    for line in verdict.lines():
+        step(f"      {line}", markup=False, highlight=False)
+    return path
+
+
 def run_demo(*, directory: Path | None, base_port: int, exit_after: bool) -> int:
     """Run the demo; returns the exit code."""
     with _workdir(directory) as root:
@@ -241,6 +448,7 @@ def run_demo(*, directory: Path | None, base_port: int, exit_after: bool) -> int
                     f"admin token in {demo_node.home.token_path})"
                 )
             play_story(nodes)
+            play_requests(nodes, root)
             console.print(status_table(nodes))
             failures = 0
             for demo_node in nodes:

@@ -32,11 +32,11 @@ from openline.core.kinds import (
     KINDS,
     MAX_NAME_LENGTH,
     MAX_TEXT_LENGTH,
-    PRECEDENCES,
     kind_spec,
     validate_body,
 )
 from openline.core.merkle import leaf_hash
+from openline.core.precedence import PRECEDENCES
 from openline.core.timefmt import format_time
 
 US, PRC, THIRD = "us-dod", "prc-mnd", "ru-mod"
@@ -316,7 +316,7 @@ def test_link_field_must_name_the_two_parties(link: object) -> None:
     assert error_of(with_field(message_json(), "link", link)).code == "wrong-link"
 
 
-@pytest.mark.parametrize("kind", ["hotline.unknown", "", "HOTLINE.MESSAGE", "contact.request"])
+@pytest.mark.parametrize("kind", ["hotline.unknown", "", "HOTLINE.MESSAGE", "contact.requests"])
 def test_unknown_kinds_are_refused(kind: str) -> None:
     assert error_of(with_field(message_json(), "kind", kind)).code == "unknown-kind"
 
@@ -444,7 +444,7 @@ def test_ack_officer_at_max_length_passes() -> None:
 
 
 def test_kind_registry_and_validate_body() -> None:
-    assert set(KINDS) == {"hotline.message", "hotline.ack"}
+    assert {"hotline.message", "hotline.ack", "contact.request", "receipt.read"} <= set(KINDS)
     assert kind_spec("hotline.ack").answers == frozenset({"hotline.message"})
     assert (kind_spec("hotline.ack").min_refs, kind_spec("hotline.ack").max_refs) == (1, 1)
     validate_body("hotline.message", MESSAGE_BODY)

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from openline.core.entry import Entry, sign_entry
-from openline.core.hotline import MessageView, ack_due, fold_hotline, message_view
+from openline.core.hotline import MessageView, fold_hotline, message_view
 from openline.core.keys import PrivateKey
-from openline.core.kinds import DEFAULT_ACK_OBJECTIVES, Precedence
+from openline.core.obligations import DeliveryTimes
+from openline.core.precedence import DEFAULT_ACK_OBJECTIVES, Precedence
 from openline.core.timefmt import format_time
 
 US, PRC = "us-dod", "prc-mnd"
@@ -77,11 +78,38 @@ TRANSCRIPT = [
 ]
 
 
+def stamp(minutes: float) -> int:
+    return int((T0 + timedelta(minutes=minutes)).timestamp())
+
+
+# Each message delivered (first receipt covering it) the minute it was sent.
+DELIVERED = {
+    (US, PRC): DeliveryTimes([(1, stamp(0)), (2, stamp(1)), (3, stamp(200))]),
+    (PRC, US): DeliveryTimes([(1, stamp(2)), (3, stamp(6))]),
+}
+
+
+def ack_due(time: str, precedence: str, objectives: Mapping[Precedence, timedelta]) -> str | None:
+    """The due time of a message delivered at ``time``."""
+    message = sign_entry(
+        sender=US,
+        recipient=PRC,
+        seq=0,
+        time=time,
+        kind="hotline.message",
+        body={"text": "x", "lang": "en", "precedence": str(precedence)},
+        refs=(),
+        key=KEYS[US],
+    )
+    moment = datetime.fromisoformat(time.replace("Z", "+00:00"))
+    return message_view(message, objectives, moment).ack_due
+
+
 # --- fold_hotline ----------------------------------------------------------------------------
 
 
 def test_fold_lists_every_message_in_both_directions() -> None:
-    views = fold_hotline(TRANSCRIPT, DEFAULT_ACK_OBJECTIVES)
+    views = fold_hotline(TRANSCRIPT, DEFAULT_ACK_OBJECTIVES, DELIVERED)
     assert set(views) == {US_FLASH.id, US_ROUTINE.id, PRC_PRIORITY.id}
     flash = views[US_FLASH.id]
     assert (flash.sender, flash.recipient, flash.seq) == (US, PRC, 0)
@@ -96,7 +124,7 @@ def test_fold_lists_every_message_in_both_directions() -> None:
 
 
 def test_ack_discharges_the_message_it_refs() -> None:
-    views = fold_hotline(TRANSCRIPT, DEFAULT_ACK_OBJECTIVES)
+    views = fold_hotline(TRANSCRIPT, DEFAULT_ACK_OBJECTIVES, DELIVERED)
     priority = views[PRC_PRIORITY.id]
     assert priority.ack_id == US_ACKS_PRIORITY.id
     assert priority.ack_time == at(200)
@@ -106,7 +134,7 @@ def test_ack_discharges_the_message_it_refs() -> None:
 
 
 def test_first_ack_wins() -> None:
-    views = fold_hotline(TRANSCRIPT, DEFAULT_ACK_OBJECTIVES)
+    views = fold_hotline(TRANSCRIPT, DEFAULT_ACK_OBJECTIVES, DELIVERED)
     flash = views[US_FLASH.id]
     assert flash.ack_id == PRC_ACKS_FLASH.id
     assert flash.ack_time == at(5)
@@ -132,10 +160,10 @@ def test_first_ack_wins() -> None:
     ],
 )
 def test_fold_does_not_depend_on_iteration_order(order: list[Entry]) -> None:
-    assert fold_hotline(order, DEFAULT_ACK_OBJECTIVES) == fold_hotline(
-        TRANSCRIPT, DEFAULT_ACK_OBJECTIVES
+    assert fold_hotline(order, DEFAULT_ACK_OBJECTIVES, DELIVERED) == fold_hotline(
+        TRANSCRIPT, DEFAULT_ACK_OBJECTIVES, DELIVERED
     )
-    views = fold_hotline(order, DEFAULT_ACK_OBJECTIVES)
+    views = fold_hotline(order, DEFAULT_ACK_OBJECTIVES, DELIVERED)
     assert views[US_FLASH.id].ack_id == PRC_ACKS_FLASH.id  # ack before message still applies
     assert views[PRC_PRIORITY.id].ack_id == US_ACKS_PRIORITY.id
 
@@ -147,7 +175,7 @@ def test_fold_accepts_any_iterable() -> None:
 
 def test_ack_of_an_unknown_message_is_ignored() -> None:
     stray = acknowledge(PRC, 1, 5, "ab" * 32)
-    views = fold_hotline([US_FLASH, stray], DEFAULT_ACK_OBJECTIVES)
+    views = fold_hotline([US_FLASH, stray], DEFAULT_ACK_OBJECTIVES, DELIVERED)
     assert set(views) == {US_FLASH.id}
     assert views[US_FLASH.id].ack_id is None
 
@@ -155,19 +183,19 @@ def test_ack_of_an_unknown_message_is_ignored() -> None:
 def test_only_the_recipient_can_acknowledge() -> None:
     # The sender "acknowledging" its own message does not discharge the recipient's duty.
     self_ack = acknowledge(US, 1, 1, US_FLASH)
-    views = fold_hotline([US_FLASH, self_ack], DEFAULT_ACK_OBJECTIVES)
+    views = fold_hotline([US_FLASH, self_ack], DEFAULT_ACK_OBJECTIVES, DELIVERED)
     assert views[US_FLASH.id].ack_id is None
     # ... and does not shadow the recipient's real ack either.
-    views = fold_hotline([US_FLASH, self_ack, PRC_ACKS_FLASH], DEFAULT_ACK_OBJECTIVES)
+    views = fold_hotline([US_FLASH, self_ack, PRC_ACKS_FLASH], DEFAULT_ACK_OBJECTIVES, DELIVERED)
     assert views[US_FLASH.id].ack_id == PRC_ACKS_FLASH.id
 
 
 def test_fold_of_nothing_is_empty() -> None:
-    assert fold_hotline([], DEFAULT_ACK_OBJECTIVES) == {}
+    assert fold_hotline([], DEFAULT_ACK_OBJECTIVES, DELIVERED) == {}
 
 
 def test_fold_uses_the_objectives_it_is_given() -> None:
-    views = fold_hotline(TRANSCRIPT, CUSTOM)
+    views = fold_hotline(TRANSCRIPT, CUSTOM, DELIVERED)
     assert views[US_FLASH.id].ack_due == at(3)
     assert views[US_ROUTINE.id].ack_due == at(1 + 24 * 60)
     assert views[PRC_PRIORITY.id].ack_due == at(2 + 60)
@@ -205,13 +233,23 @@ def test_ack_due_keeps_milliseconds_and_crosses_days() -> None:
     )
 
 
-def test_ack_due_refuses_unknown_precedence() -> None:
-    with pytest.raises(ValueError, match="urgent"):
-        ack_due(at(0), "urgent", DEFAULT_ACK_OBJECTIVES)
+def test_objective_runs_from_delivery_not_from_signing() -> None:
+    delivered_later = {(US, PRC): DeliveryTimes([(1, stamp(45))])}
+    view = fold_hotline([US_FLASH], DEFAULT_ACK_OBJECTIVES, delivered_later)[US_FLASH.id]
+    assert view.delivered_at == at(45)
+    assert view.ack_due == at(55)
+    assert not view.is_overdue(T0 + timedelta(minutes=50))
+
+
+def test_undelivered_message_has_no_deadline_and_is_never_overdue() -> None:
+    view = fold_hotline([US_FLASH], DEFAULT_ACK_OBJECTIVES)[US_FLASH.id]
+    assert view.delivered_at is None
+    assert view.ack_due is None
+    assert not view.is_overdue(T0 + timedelta(days=30))
 
 
 def test_message_view_of_one_entry() -> None:
-    view = message_view(US_ROUTINE, CUSTOM)
+    view = message_view(US_ROUTINE, CUSTOM, T0 + timedelta(minutes=1))
     assert view == MessageView(
         id=US_ROUTINE.id,
         sender=US,
@@ -221,6 +259,7 @@ def test_message_view_of_one_entry() -> None:
         precedence="routine",
         lang="en",
         text="Weekly desk check",
+        delivered_at=at(1),
         ack_due=at(1 + 24 * 60),
     )
 
@@ -229,7 +268,7 @@ def test_message_view_of_one_entry() -> None:
 
 
 def test_unacknowledged_message_is_overdue_only_after_its_deadline() -> None:
-    view = fold_hotline(TRANSCRIPT, DEFAULT_ACK_OBJECTIVES)[US_ROUTINE.id]  # due at(361)
+    view = fold_hotline(TRANSCRIPT, DEFAULT_ACK_OBJECTIVES, DELIVERED)[US_ROUTINE.id]  # due at(361)
     assert not view.is_overdue(T0)
     assert not view.is_overdue(T0 + timedelta(minutes=360))
     assert not view.is_overdue(T0 + timedelta(minutes=361))  # exactly at the deadline
@@ -238,7 +277,7 @@ def test_unacknowledged_message_is_overdue_only_after_its_deadline() -> None:
 
 
 def test_acknowledged_message_is_never_overdue() -> None:
-    views = fold_hotline(TRANSCRIPT, DEFAULT_ACK_OBJECTIVES)
+    views = fold_hotline(TRANSCRIPT, DEFAULT_ACK_OBJECTIVES, DELIVERED)
     late = views[PRC_PRIORITY.id]  # acked at 200 min, due at 182 min: late but acked
     assert late.ack_due == at(182)
     assert not late.is_overdue(T0 + timedelta(days=30))
@@ -247,12 +286,14 @@ def test_acknowledged_message_is_never_overdue() -> None:
 
 def test_same_message_is_overdue_sooner_with_tighter_objectives() -> None:
     now = T0 + timedelta(minutes=5)
-    assert not fold_hotline([US_FLASH], DEFAULT_ACK_OBJECTIVES)[US_FLASH.id].is_overdue(now)
-    assert fold_hotline([US_FLASH], CUSTOM)[US_FLASH.id].is_overdue(now)
+    assert not fold_hotline([US_FLASH], DEFAULT_ACK_OBJECTIVES, DELIVERED)[US_FLASH.id].is_overdue(
+        now
+    )
+    assert fold_hotline([US_FLASH], CUSTOM, DELIVERED)[US_FLASH.id].is_overdue(now)
 
 
 def test_is_overdue_reads_now_in_any_timezone() -> None:
-    view = fold_hotline([US_FLASH], DEFAULT_ACK_OBJECTIVES)[US_FLASH.id]  # due 01:10Z
+    view = fold_hotline([US_FLASH], DEFAULT_ACK_OBJECTIVES, DELIVERED)[US_FLASH.id]  # due 01:10Z
     beijing = timezone(timedelta(hours=8))
     assert not view.is_overdue(datetime(2026, 11, 29, 9, 9, tzinfo=beijing))
     assert view.is_overdue(datetime(2026, 11, 29, 9, 11, tzinfo=beijing))

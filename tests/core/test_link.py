@@ -637,7 +637,7 @@ US_MESSAGE = sign_entry(
 
 
 def target(entry: Entry) -> RefTarget:
-    return RefTarget(kind=entry.kind, sender=entry.sender, recipient=entry.recipient)
+    return RefTarget.of(entry)
 
 
 def ack(sender: OutgoingLog, ref: str) -> Entry:
@@ -714,7 +714,7 @@ def test_check_refs_directly() -> None:
     with pytest.raises(EntryError) as caught:
         check_refs(entry, Transcript({}))
     assert caught.value.code == "unknown-ref"
-    wrong = RefTarget(kind="hotline.message", sender=PRC, recipient=US)
+    wrong = RefTarget(kind="hotline.message", sender=PRC, recipient=US, time=US_MESSAGE.time)
     with pytest.raises(EntryError) as caught:
         check_refs(entry, Transcript({US_MESSAGE.id: wrong}))
     assert caught.value.code == "bad-ref"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -11,8 +13,8 @@ from harness import run_cli
 pytestmark = pytest.mark.e2e
 
 
-def test_demo_plays_the_story_and_every_transcript_verifies() -> None:
-    result = run_cli("demo", "--exit-after-scenario", timeout=180)
+def test_demo_plays_the_story_and_every_transcript_verifies(tmp_path: Path) -> None:
+    result = run_cli("demo", "--exit-after-scenario", "--dir", tmp_path, timeout=240)
     assert result.returncode == 0, result.stdout + result.stderr
     output = result.stdout
     for party in ("us-dod", "prc-mnd", "ru-mod"):
@@ -22,3 +24,22 @@ def test_demo_plays_the_story_and_every_transcript_verifies() -> None:
     assert "us-dod sees the acknowledgement" in output
     entries = [int(n) for n in re.findall(r"verify [a-z-]+: ok \((\d+) entries\)", output)]
     assert all(count > 0 for count in entries)
+
+    # The contact-request story: one decline citing sanctions, two requests unanswered.
+    assert "Sanctions on the Minister must be lifted first" in output
+    assert "ru-mod and prc-mnd both record the dialogue as held" in output
+    assert len(re.findall(r"ALARM.*unanswered", output)) == 2, output
+
+    # The exported non-answer proof holds for a third party with only the two cards.
+    proof = Path(re.findall(r"non-answer proof of the video-call request: (\S+)", output)[0])
+    assert proof.is_file()
+    cards = [tmp_path / f"{party}.card.json" for party in ("us-dod", "prc-mnd")]
+    checked = run_cli("check-proof", proof, "--card", cards[0], "--card", cards[1], "--json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert json.loads(checked.stdout)["valid"] is True
+    assert "UNANSWERED" in checked.stdout
+
+    # The report as a file, with its charts inline.
+    html = Path(re.findall(r"the full report, with charts: (\S+)", output)[0]).read_text("utf-8")
+    assert "<svg" in html
+    assert "prc-mnd" in html

@@ -16,6 +16,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, ConfigDict, Field
 
+from openline.api.requests import requests_router
 from openline.core.entry import Entry
 from openline.node.app import NewMessage, Node
 from openline.node.errors import CommandError
@@ -120,4 +121,5 @@ def officers_router(
     async def rebuild() -> dict[str, Any]:
         return await anyio.to_thread.run_sync(node.rebuild)
 
+    router.include_router(requests_router(node))
     return router

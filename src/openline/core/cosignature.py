@@ -162,6 +162,15 @@ class Cosignature:
         """Format the note signature line, ending in a newline."""
         return self.to_note_signature().to_line()
 
+    @classmethod
+    def from_line(cls, line: str) -> Cosignature:
+        """Parse one ``— name base64`` cosignature line (not yet verified).
+
+        Raises:
+            NoteError: If it is not exactly one well-formed cosignature line.
+        """
+        return cls.from_note_signature(NoteSignature.from_line(line))
+
 
 def cosigner(name: str, private_key: PrivateKey) -> NoteSigner:
     """Return the cosigner for ``name``: a signer of type ``COSIGNATURE_V1_TYPE``.

@@ -1,9 +1,10 @@
 """Hotline messages and their acknowledgements, folded from the transcript.
 
-A ``hotline.message`` creates an obligation on its recipient: acknowledge by
-``time + objective(precedence)``. A ``hotline.ack`` refs the message and discharges it; the
-first ack counts. :func:`fold_hotline` is the one definition of that state, used both by
-the live projection and by ``openline rebuild``, so the two cannot disagree.
+A ``hotline.message`` creates an obligation on its recipient: acknowledge within its
+precedence's objective, counted from delivery (``openline.core.obligations``). A
+``hotline.ack`` refs the message and discharges it; the first ack counts.
+:func:`fold_hotline` is the one definition of that state, used both by the live projection
+and by ``openline rebuild``, so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from openline.core.entry import Entry
-from openline.core.kinds import Precedence
+from openline.core.obligations import DeliveryTimes, deadline
+from openline.core.precedence import Precedence
 from openline.core.timefmt import format_time, parse_time
 
 
@@ -27,21 +29,23 @@ class MessageView:
     precedence: str
     lang: str
     text: str
-    ack_due: str
+    delivered_at: str | None = None
+    ack_due: str | None = None
     ack_id: str | None = None
     ack_time: str | None = None
     ack_officer: str | None = None
 
     def is_overdue(self, now: datetime) -> bool:
-        return self.ack_id is None and parse_time(self.ack_due) < now
+        return self.ack_id is None and self.ack_due is not None and parse_time(self.ack_due) < now
 
 
-def ack_due(time: str, precedence: str, objectives: Mapping[Precedence, timedelta]) -> str:
-    return format_time(parse_time(time) + objectives[Precedence(precedence)])
-
-
-def message_view(entry: Entry, objectives: Mapping[Precedence, timedelta]) -> MessageView:
+def message_view(
+    entry: Entry,
+    objectives: Mapping[Precedence, timedelta],
+    delivered_at: datetime | None = None,
+) -> MessageView:
     body = entry.body
+    due = deadline(entry, delivered_at, objectives)
     return MessageView(
         id=entry.id,
         sender=entry.sender,
@@ -51,19 +55,26 @@ def message_view(entry: Entry, objectives: Mapping[Precedence, timedelta]) -> Me
         precedence=body["precedence"],
         lang=body["lang"],
         text=body["text"],
-        ack_due=ack_due(entry.time, body["precedence"], objectives),
+        delivered_at=None if delivered_at is None else format_time(delivered_at),
+        ack_due=None if due is None else format_time(due),
     )
 
 
 def fold_hotline(
-    entries: Iterable[Entry], objectives: Mapping[Precedence, timedelta]
+    entries: Iterable[Entry],
+    objectives: Mapping[Precedence, timedelta],
+    deliveries: Mapping[tuple[str, str], DeliveryTimes] | None = None,
 ) -> dict[str, MessageView]:
-    """Every hotline message of a transcript with its acknowledgement, if any."""
+    """Every hotline message of a transcript with its delivery and acknowledgement.
+
+    ``deliveries`` maps each log ``(sender, recipient)`` to its receipts."""
     views: dict[str, MessageView] = {}
     acks: list[Entry] = []
     for entry in entries:
         if entry.kind == "hotline.message":
-            views[entry.id] = message_view(entry, objectives)
+            times = (deliveries or {}).get((entry.sender, entry.recipient))
+            delivered = None if times is None else times.of(entry.seq)
+            views[entry.id] = message_view(entry, objectives, delivered)
         elif entry.kind == "hotline.ack":
             acks.append(entry)
     for ack in sorted(acks, key=lambda a: (a.sender, a.seq)):  # one ack per seq order

@@ -1,8 +1,10 @@
 """The kinds of entry, each with a strict body schema and the rule for its refs.
 
-A kind that answers another (an acknowledgement answers a message) names the kinds it may
-ref. Refs of such a kind must point into the *counterpart's* log: one can only acknowledge
-what one has received. The receiver checks this against its own transcript (DESIGN.md,
+A kind that answers another (an acknowledgement answers a message, a response answers a
+contact request) names the kinds it may ref. With ``ref_scope="received"`` its refs must
+point into the *counterpart's* log: one can only answer what one has received. With
+``ref_scope="link"`` they may point into either log of the link (both sides record that a
+meeting was held). The receiver checks this against its own transcript (DESIGN.md,
 "Entries"), so an answer to something never sent is refused at the door.
 """
 
@@ -10,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
-from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
+from openline.core import contact
 from openline.core.errors import EntryError
+from openline.core.precedence import PRECEDENCES
 from openline.core.schema import (
     LANGUAGE_TAG,
     require_choice,
@@ -28,25 +30,6 @@ MAX_TEXT_LENGTH = 20_000
 MAX_NAME_LENGTH = 200
 
 
-class Precedence(StrEnum):
-    """Military message precedence, highest first."""
-
-    FLASH = "flash"
-    IMMEDIATE = "immediate"
-    PRIORITY = "priority"
-    ROUTINE = "routine"
-
-
-PRECEDENCES: tuple[str, ...] = tuple(p.value for p in Precedence)
-
-DEFAULT_ACK_OBJECTIVES: Mapping[Precedence, timedelta] = {
-    Precedence.FLASH: timedelta(minutes=10),
-    Precedence.IMMEDIATE: timedelta(minutes=30),
-    Precedence.PRIORITY: timedelta(hours=3),
-    Precedence.ROUTINE: timedelta(hours=6),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class KindSpec:
     """What a kind's body must look like and what its refs may point at."""
@@ -56,6 +39,9 @@ class KindSpec:
     answers: frozenset[str] = field(default_factory=frozenset)
     min_refs: int = 0
     max_refs: int = 0
+    ref_scope: Literal["received", "link"] = "received"
+    # True for a body that only the author of the ref'd entry may write (a withdrawal).
+    author_only: Callable[[Mapping[str, Any]], bool] | None = None
 
 
 def _hotline_message(body: Mapping[str, Any]) -> None:
@@ -80,6 +66,39 @@ KINDS: Mapping[str, KindSpec] = {
             "hotline.ack",
             _hotline_ack,
             answers=frozenset({"hotline.message"}),
+            min_refs=1,
+            max_refs=1,
+        ),
+        KindSpec("contact.request", contact.contact_request),
+        KindSpec(
+            "contact.response",
+            contact.contact_response,
+            answers=frozenset({"contact.request"}),
+            min_refs=1,
+            max_refs=1,
+        ),
+        KindSpec(
+            "contact.update",
+            contact.contact_update,
+            answers=frozenset({"contact.request"}),
+            min_refs=1,
+            max_refs=1,
+            ref_scope="link",
+            author_only=lambda body: body.get("status") == "withdrawn",
+        ),
+        # May ref what it asks about (an incident report, a notification) on the same link.
+        KindSpec("explain.request", contact.explain_request, max_refs=4),
+        KindSpec(
+            "explain.response",
+            contact.explain_response,
+            answers=frozenset({"explain.request"}),
+            min_refs=1,
+            max_refs=1,
+        ),
+        KindSpec(
+            "receipt.read",
+            contact.read_receipt,
+            answers=frozenset({"contact.request", "explain.request"}),
             min_refs=1,
             max_refs=1,
         ),

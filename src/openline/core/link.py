@@ -27,13 +27,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from openline.core.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
-from openline.core.cosignature import Cosignature, cosign, cosigner, verify_cosignature
+from openline.core.cosignature import (
+    Cosignature,
+    cosign,
+    cosigner,
+    find_cosignatures,
+    verify_cosignature,
+)
 from openline.core.entry import Entry, sign_entry, verify_entry_signature
 from openline.core.errors import EntryError, LinkError, NoteError, NoteSignatureError
 from openline.core.keys import PrivateKey, PublicKey
 from openline.core.kinds import kind_spec
 from openline.core.merkle import MerkleTree, root_from_compact_range_and_suffix
-from openline.core.note import NoteSigner, NoteVerifier
+from openline.core.note import Note, NoteSigner, NoteVerifier, add_signatures
 from openline.core.timefmt import parse_time
 
 
@@ -58,6 +64,11 @@ class RefTarget:
     kind: str
     sender: str
     recipient: str
+    time: str
+
+    @staticmethod
+    def of(entry: Entry) -> RefTarget:
+        return RefTarget(entry.kind, entry.sender, entry.recipient, entry.time)
 
 
 RefLookup = Callable[[str], RefTarget | None]
@@ -67,15 +78,21 @@ RefLookup = Callable[[str], RefTarget | None]
 def check_refs(
     entry: Entry, lookup: RefLookup, batch: Mapping[str, RefTarget] | None = None
 ) -> None:
-    """Check that an entry's refs point at entries its kind may answer.
+    """Check that an entry's refs point at entries of its link that its kind may answer.
 
-    An answering kind (``KindSpec.answers``) may only ref entries of those kinds that the
-    counterpart sent to the entry's sender: one answers only what one received.
+    Every ref must name an entry of the same link, in either direction: a third party
+    holding the transcript can then follow it. An answering kind (``KindSpec.answers``)
+    may only ref entries of those kinds, dated no later than itself (an answer cannot
+    precede its question, which is what lets a non-answer proof hide earlier traffic);
+    with ``ref_scope="received"`` only those the counterpart sent to the entry's sender,
+    as one answers only what one received. An ``author_only`` body (a withdrawal) may only
+    ref the sender's own entries.
 
     Raises:
         EntryError: code ``unknown-ref`` or ``bad-ref``.
     """
     spec = kind_spec(entry.kind)
+    parties = {entry.sender, entry.recipient}
     for ref in entry.refs:
         target = (batch or {}).get(ref) or lookup(ref)
         if target is None:
@@ -83,14 +100,35 @@ def check_refs(
                 f"{entry.kind} seq {entry.seq} refs {ref[:16]}…, which is not in the transcript",
                 code="unknown-ref",
             )
-        if spec.answers and (
-            target.kind not in spec.answers
-            or target.sender != entry.recipient
-            or target.recipient != entry.sender
-        ):
+        if {target.sender, target.recipient} != parties:
+            raise EntryError(
+                f"{entry.kind} seq {entry.seq} refs an entry of another link",
+                code="bad-ref",
+            )
+        if not spec.answers:
+            continue
+        if target.kind not in spec.answers:
+            raise EntryError(
+                f"{entry.kind} seq {entry.seq} may only answer {' or '.join(sorted(spec.answers))}",
+                code="bad-ref",
+            )
+        if spec.ref_scope == "received" and target.sender != entry.recipient:
             raise EntryError(
                 f"{entry.kind} seq {entry.seq} may only answer "
                 f"{' or '.join(sorted(spec.answers))} sent by {entry.recipient}",
+                code="bad-ref",
+            )
+        author_only = spec.author_only is not None and spec.author_only(entry.body)
+        if author_only and target.sender != entry.sender:
+            raise EntryError(
+                f"{entry.kind} seq {entry.seq}: only {target.sender}, who sent the "
+                "request, may withdraw it",
+                code="bad-ref",
+            )
+        if entry.time < target.time:  # one fixed-width UTC form: string order is time order
+            raise EntryError(
+                f"{entry.kind} seq {entry.seq} is dated {entry.time}, before the entry it "
+                f"answers ({target.time})",
                 code="bad-ref",
             )
 
@@ -106,6 +144,7 @@ class Accepted:
     checkpoint: Checkpoint
     checkpoint_note: bytes
     cosignature: Cosignature
+    sender_cosignature: Cosignature | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +155,7 @@ class Duplicate:
     checkpoint: Checkpoint
     checkpoint_note: bytes
     cosignature: Cosignature
+    sender_cosignature: Cosignature | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +251,14 @@ class OutgoingLog:
         checkpoint = self.checkpoint(size)
         return checkpoint, sign_checkpoint(checkpoint, self._signer)
 
+    def sign_timed_checkpoint(
+        self, size: int | None, timestamp: int
+    ) -> tuple[Checkpoint, bytes, Cosignature]:
+        """The checkpoint signed, with our own timestamped cosignature on the same note."""
+        checkpoint, note = self.sign_checkpoint(size)
+        own = self.self_cosign(checkpoint, timestamp)
+        return checkpoint, add_signatures(note, [own.to_note_signature()]), own
+
     def self_cosign(self, checkpoint: Checkpoint, timestamp: int) -> Cosignature:
         """ "As of ``timestamp`` my log had this size": the statement non-answer proofs need."""
         return cosign(checkpoint, cosigner(self.sender, self._key), timestamp)
@@ -237,6 +285,7 @@ class IncomingLog:
         sender_keys: Sequence[PublicKey],
         sender_verifiers: Sequence[NoteVerifier],
         cosigner: NoteSigner,
+        sender_cosigners: Sequence[NoteVerifier] = (),
         tree: MerkleTree | None = None,
         limits: LinkLimits | None = None,
     ) -> None:
@@ -244,6 +293,7 @@ class IncomingLog:
         self.recipient = recipient
         self._sender_keys = tuple(sender_keys)
         self._sender_verifiers = tuple(sender_verifiers)
+        self._sender_cosigners = tuple(sender_cosigners)
         self._cosigner = cosigner
         self.tree = tree if tree is not None else MerkleTree()
         self.limits = limits or LinkLimits()
@@ -269,6 +319,30 @@ class IncomingLog:
             return checkpoint
         return Rejected("bad-signature", f"checkpoint is not signed by {self.sender}: {last_error}")
 
+    def _sender_timestamp(
+        self, checkpoint: Checkpoint, note: bytes, now: datetime
+    ) -> Cosignature | Rejected | None:
+        """The sender's own cosignature of its checkpoint ("as of T my log had size N"),
+        which non-answer proofs rest on. Optional; when present it must verify and be
+        timed within the skew bound, or a false time would be stored as the sender's word."""
+        lines = [
+            found for found in find_cosignatures(Note.from_bytes(note)) if found.name == self.sender
+        ]
+        if not lines:
+            return None
+        for found in lines:
+            if any(verify_cosignature(checkpoint, found, v) for v in self._sender_cosigners):
+                skew = abs(found.timestamp - now.timestamp())
+                if skew > self.limits.max_clock_skew.total_seconds():
+                    return Rejected(
+                        "clock-skew",
+                        f"checkpoint is timed {found.timestamp}, {skew:.0f} s from our clock",
+                    )
+                return found
+        return Rejected(
+            "bad-signature", f"checkpoint timestamp is not a valid cosignature by {self.sender}"
+        )
+
     def _signed_by_sender(self, entry: Entry) -> bool:
         return any(verify_entry_signature(entry, key) for key in self._sender_keys)
 
@@ -289,6 +363,9 @@ class IncomingLog:
             return Rejected(
                 "wrong-link", f"checkpoint is for {checkpoint.origin!r}, not {self.origin!r}"
             )
+        timestamp = self._sender_timestamp(checkpoint, checkpoint_note, now)
+        if isinstance(timestamp, Rejected):
+            return timestamp
         parsed: list[Entry] = []
         for index, obj in enumerate(entries):
             try:
@@ -354,7 +431,7 @@ class IncomingLog:
                 check_refs(entry, lookup, in_batch)
             except EntryError as error:
                 return Rejected(error.code, str(error))
-            in_batch[entry.id] = RefTarget(entry.kind, entry.sender, entry.recipient)
+            in_batch[entry.id] = RefTarget.of(entry)
 
         if checkpoint.size <= held:
             root = self.tree.root(checkpoint.size)
@@ -375,8 +452,8 @@ class IncomingLog:
             )
         receipt = cosign(checkpoint, self._cosigner, int(now.timestamp()))
         if parsed and not fresh:
-            return Duplicate(len(parsed), checkpoint, checkpoint_note, receipt)
-        return Accepted(tuple(fresh), checkpoint, checkpoint_note, receipt)
+            return Duplicate(len(parsed), checkpoint, checkpoint_note, receipt, timestamp)
+        return Accepted(tuple(fresh), checkpoint, checkpoint_note, receipt, timestamp)
 
     def apply(self, outcome: Accepted) -> None:
         """Record an accepted batch that is now durably stored."""

@@ -20,7 +20,6 @@ from openline.core.checkpoint import Checkpoint
 from openline.core.cosignature import Cosignature
 from openline.core.entry import Entry
 from openline.core.errors import CardError, EntryError
-from openline.core.kinds import PRECEDENCES
 from openline.core.link import (
     Accepted,
     BatchOutcome,
@@ -32,11 +31,14 @@ from openline.core.link import (
     check_refs,
 )
 from openline.core.merkle import MerkleTree
+from openline.core.precedence import PRECEDENCES
 from openline.core.schema import LANGUAGE_TAG
 from openline.core.timefmt import format_time
 from openline.node import projections
+from openline.node.contacts import Contacts
 from openline.node.errors import CommandError
 from openline.node.home import NodeConfig, NodeHome
+from openline.node.watcher import Alarm, DeadlineWatcher, overdue
 from openline.store import Store, schema
 from openline.store.database import PinnedPeer
 
@@ -120,6 +122,12 @@ class Node:
         self._cache_lock = threading.Lock()
         self.listeners: list[Callable[[str], None]] = []
         self.running = False
+        self.contacts = Contacts(self)
+        self.watcher = DeadlineWatcher(self)
+        with self.store.read() as connection:
+            cache_version = Store.get_meta(connection, "cache_version")
+        if cache_version != projections.CACHE_VERSION:
+            self.rebuild()  # caches from an older release: regenerate them from the transcript
 
     def close(self) -> None:
         self.store.close()
@@ -202,6 +210,7 @@ class Node:
         if log is None:
             card = self.peer(peer).card
             verifiers = [card.note_verifier()]
+            cosigners = [card.cosignature_verifier()]
             keys = [card.key]
             if card.previous_key is not None:
                 keys.append(card.previous_key)
@@ -211,6 +220,7 @@ class Node:
                 sender_keys=keys,
                 sender_verifiers=verifiers,
                 cosigner=party_cosigner(self.party, self.key),
+                sender_cosigners=cosigners,
                 tree=MerkleTree(self.store.leaf_hashes(peer, self.party)),
                 limits=self.config.link_limits(),
             )
@@ -245,7 +255,7 @@ class Node:
                         check_refs(entry, lambda ref: self.store.ref_target(ref, connection), batch)
                         log.append(entry)
                         appended.append(entry)
-                        batch[entry.id] = RefTarget(entry.kind, entry.sender, entry.recipient)
+                        batch[entry.id] = RefTarget.of(entry)
                     Store.insert_entries(connection, appended, now)
                     projections.project(connection, appended, self.config.ack_objectives())
             except EntryError as error:
@@ -296,9 +306,11 @@ class Node:
         target = self.store.entry_by_id(entry_id)
         if target is None:
             raise CommandError(f"no entry {entry_id}", code="unknown-entry", status=404)
+        if target.kind in ("contact.request", "explain.request") and target.recipient == self.party:
+            return self.contacts.read(entry_id, officer)  # for a request, acknowledging is reading
         if target.kind != "hotline.message" or target.recipient != self.party:
             raise CommandError(
-                "only a hotline message received by this node can be acknowledged",
+                "only a hotline message or a request received by this node can be acknowledged",
                 code="not-acknowledgeable",
                 status=422,
             )
@@ -337,7 +349,17 @@ class Node:
                     Store.insert_cosignature(
                         connection, peer, self.party, outcome.checkpoint.size, outcome.cosignature
                     )
-                    projections.project(connection, fresh, self.config.ack_objectives())
+                    if outcome.sender_cosignature is not None:
+                        # The peer's own "as of T my log had size N": non-answer proofs need it.
+                        Store.insert_cosignature(
+                            connection,
+                            peer,
+                            self.party,
+                            outcome.checkpoint.size,
+                            outcome.sender_cosignature,
+                        )
+                    delivered = datetime.fromtimestamp(outcome.cosignature.timestamp, UTC)
+                    projections.project(connection, fresh, self.config.ack_objectives(), delivered)
                 if isinstance(outcome, Accepted):
                     log.apply(outcome)
                 self.link_health(peer).last_heard = now
@@ -361,7 +383,8 @@ class Node:
             if size > log.size:
                 self._outgoing.pop(peer, None)
                 log = self.outgoing(peer)
-            return log.sign_checkpoint(size)
+            checkpoint, note, _ = log.sign_timed_checkpoint(size, int(self.clock().timestamp()))
+            return checkpoint, note
 
     def record_receipt(
         self, peer: str, checkpoint: Checkpoint, note: bytes, cosignature: Cosignature
@@ -379,6 +402,14 @@ class Node:
             Store.insert_checkpoint(connection, self.party, peer, checkpoint, note)
             Store.insert_cosignature(connection, self.party, peer, checkpoint.size, cosignature)
             Store.insert_cosignature(connection, self.party, peer, checkpoint.size, own)
+            projections.project_receipt(
+                connection,
+                self.party,
+                peer,
+                checkpoint.size,
+                cosignature.timestamp,
+                self.config.ack_objectives(),
+            )
         health = self.link_health(peer)
         health.last_receipt = self.clock()
         health.failures = 0
@@ -441,8 +472,24 @@ class Node:
             "time": format_time(now),
             "peers": peers,
             "overdue_acks": self.overdue_counts(now),
+            "requests": self.request_counts(now),
+            "alarms": [alarm.to_json() for alarm in self.alarms()],
             "equivocations": self.store.equivocations(),
         }
+
+    def alarms(self) -> list[Alarm]:
+        """Overdue obligations: as the watcher raised them, or as of now when not running."""
+        if self.running:
+            return self.watcher.alarms()
+        return sorted(overdue(self, self.clock()), key=lambda alarm: alarm.due)
+
+    def request_counts(self, now: datetime) -> dict[str, dict[str, int]]:
+        """Requests by direction and state."""
+        counts: dict[str, dict[str, int]] = {"out": {}, "in": {}}
+        for view in self.contacts.views(now).values():
+            by_state = counts[view.direction(self.party)]
+            by_state[view.state] = by_state.get(view.state, 0) + 1
+        return counts
 
     def overdue_counts(self, now: datetime) -> dict[str, int]:
         """Unacknowledged messages past their objective: ours to answer, and theirs."""
@@ -460,7 +507,15 @@ class Node:
         now = format_time(self.clock())
         with self.store.read() as connection:
             rows = connection.execute(select(schema.messages)).mappings().all()
-        return [dict(row, overdue=row["ack_id"] is None and row["ack_due"] < now) for row in rows]
+        return [
+            dict(
+                row,
+                overdue=row["ack_id"] is None
+                and row["ack_due"] is not None
+                and row["ack_due"] < now,
+            )
+            for row in rows
+        ]
 
     def log(self, peer: str) -> list[dict[str, Any]]:
         self.peer(peer)
@@ -500,6 +555,9 @@ class Node:
     def rebuild(self) -> dict[str, int]:
         with self._lock:
             entries = list(self.all_entries())
+            receipts = self.store.delivery_receipts()
             with self.store.write() as connection:
-                rows = projections.rebuild(connection, entries, self.config.ack_objectives())
+                rows = projections.rebuild(
+                    connection, entries, self.config.ack_objectives(), receipts
+                )
         return {"entries": len(entries), "messages": rows}

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from openline.core.keys import PrivateKey
-from openline.core.kinds import DEFAULT_ACK_OBJECTIVES, Precedence
 from openline.core.link import LinkLimits
+from openline.core.precedence import DEFAULT_ACK_OBJECTIVES, Precedence
 
 
 class HomeError(Exception):

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, insert, update
 
 from openline.core.entry import Entry
 from openline.core.hotline import MessageView, fold_hotline, message_view
-from openline.core.kinds import Precedence
-from openline.store import schema
+from openline.core.obligations import DeliveryTimes
+from openline.core.precedence import Precedence
+from openline.core.timefmt import format_time
+from openline.store import Store, schema
+
+CACHE_VERSION = "2"
+"""Bumped whenever a cache's shape or meaning changes: a node whose recorded version
+differs rebuilds its caches from the transcript when it opens."""
 
 _MESSAGE_FIELDS = tuple(field.name for field in fields(MessageView))
 
@@ -26,14 +32,18 @@ def _row(view: MessageView) -> dict[str, object]:
 
 
 def project(
-    connection: Connection, entries: Iterable[Entry], objectives: Mapping[Precedence, timedelta]
+    connection: Connection,
+    entries: Iterable[Entry],
+    objectives: Mapping[Precedence, timedelta],
+    delivered_at: datetime | None = None,
 ) -> None:
-    """Apply newly stored entries to the caches."""
+    """Apply newly stored entries to the caches; ``delivered_at`` is the receipt time of
+    entries just received (None for our own, until the peer's receipt comes back)."""
     table = schema.messages
     rows = []
     for entry in entries:
         if entry.kind == "hotline.message":
-            rows.append(_row(message_view(entry, objectives)))
+            rows.append(_row(message_view(entry, objectives, delivered_at)))
         elif entry.kind == "hotline.ack":
             if rows:  # the ack may answer a message inserted by this very batch
                 connection.execute(insert(table), rows)
@@ -47,13 +57,43 @@ def project(
         connection.execute(insert(table), rows)
 
 
+def project_receipt(
+    connection: Connection,
+    sender: str,
+    recipient: str,
+    size: int,
+    timestamp: int,
+    objectives: Mapping[Precedence, timedelta],
+) -> None:
+    """A receipt for ``sender→recipient`` up to ``size``: start the objectives it starts."""
+    table = schema.messages
+    delivered = datetime.fromtimestamp(timestamp, UTC)
+    for precedence, objective in objectives.items():
+        connection.execute(
+            update(table)
+            .where(
+                table.c.sender == sender,
+                table.c.recipient == recipient,
+                table.c.seq < size,
+                table.c.delivered_at.is_(None),
+                table.c.precedence == precedence.value,
+            )
+            .values(delivered_at=format_time(delivered), ack_due=format_time(delivered + objective))
+        )
+
+
 def rebuild(
-    connection: Connection, entries: Iterable[Entry], objectives: Mapping[Precedence, timedelta]
+    connection: Connection,
+    entries: Iterable[Entry],
+    objectives: Mapping[Precedence, timedelta],
+    receipts: Mapping[tuple[str, str], Iterable[tuple[int, int]]],
 ) -> int:
     """Regenerate every cache from the transcript; returns the number of rows written."""
     for table in schema.CACHE_TABLES:
         connection.execute(table.delete())
-    views = fold_hotline(entries, objectives)
+    deliveries = {log: DeliveryTimes(pairs) for log, pairs in receipts.items()}
+    views = fold_hotline(entries, objectives, deliveries)
     if views:
         connection.execute(insert(schema.messages), [_row(view) for view in views.values()])
+    Store.set_meta(connection, "cache_version", CACHE_VERSION)
     return len(views)

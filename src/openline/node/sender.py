@@ -22,23 +22,13 @@ import anyio.to_thread
 import httpx
 
 from openline.core.cosignature import Cosignature
-from openline.core.errors import NoteError
 from openline.core.fedauth import sign_request
-from openline.core.note import Note
 from openline.node.app import Node
 from openline.node.federation import batch_body
 
 log = logging.getLogger("openline.sender")
 
 BATCH_PATH = "/fed/v1/batch"
-
-
-def parse_cosignature_line(line: str) -> Cosignature:
-    """Parse one ``— name base64`` cosignature line (raises NoteError)."""
-    note = Note.from_bytes(b"x\n\n" + line.encode("utf-8"))
-    if len(note.signatures) != 1:
-        raise NoteError("expected exactly one cosignature line")
-    return Cosignature.from_note_signature(note.signatures[0])
 
 
 class PeerSender:
@@ -131,7 +121,7 @@ class PeerSender:
         if response.status_code != 200:
             error = payload.get("error", {})
             raise RuntimeError(f"{self.peer} refused: {error.get('code')}: {error.get('message')}")
-        cosignature = parse_cosignature_line(payload["cosignature"])
+        cosignature = Cosignature.from_line(payload["cosignature"])
         recorded = await anyio.to_thread.run_sync(
             node.record_receipt, self.peer, checkpoint, note, cosignature
         )

@@ -9,6 +9,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 import httpx
 import uvicorn
 import uvloop
@@ -68,6 +69,19 @@ class Senders:
         await self.client.aclose()
 
 
+WATCH_SECONDS = 1.0
+
+
+async def watch_deadlines(node: Node) -> None:
+    """Re-evaluate deadlines every second: an alarm is raised within a second of one passing."""
+    while True:
+        try:
+            await anyio.to_thread.run_sync(node.watcher.tick)
+        except Exception:  # a watcher never dies; the next tick tries again
+            log.exception("deadline watcher tick failed")
+        await asyncio.sleep(WATCH_SECONDS)
+
+
 def create_app(
     node: Node, token: str, transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
@@ -77,10 +91,13 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         node.running = True
         senders.start()
+        watcher = asyncio.create_task(watch_deadlines(node), name="deadline-watcher")
         try:
             yield
         finally:
             node.running = False
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
             await senders.stop()
 
     app = FastAPI(

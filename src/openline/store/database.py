@@ -192,6 +192,18 @@ class Store:
         with self.read() as own:
             return [_stored_entry(row) for row in own.execute(query)]
 
+    def entries_of_kinds(self, kinds: Sequence[str]) -> list[StoredEntry]:
+        """Every entry of these kinds, in every log (served by the ``entries_by_kind`` index
+        for any kind but hotline messages)."""
+        table = schema.entries
+        with self.read() as connection:
+            rows = connection.execute(
+                select(table)
+                .where(table.c.kind.in_(list(kinds)), table.c.kind != "hotline.message")
+                .order_by(table.c.log_sender, table.c.log_recipient, table.c.seq)
+            )
+            return [_stored_entry(row) for row in rows]
+
     def entry_by_id(self, entry_id: str) -> StoredEntry | None:
         table = schema.entries
         with self.read() as connection:
@@ -205,11 +217,15 @@ class Store:
                 return self.ref_target(entry_id, own)
         table = schema.entries
         row = connection.execute(
-            select(table.c.kind, table.c.log_sender, table.c.log_recipient).where(
+            select(table.c.kind, table.c.log_sender, table.c.log_recipient, table.c.time).where(
                 table.c.id == entry_id
             )
         ).first()
-        return None if row is None else RefTarget(row.kind, row.log_sender, row.log_recipient)
+        return (
+            None
+            if row is None
+            else RefTarget(row.kind, row.log_sender, row.log_recipient, row.time)
+        )
 
     def all_logs(self) -> list[tuple[str, str]]:
         table = schema.entries
@@ -262,6 +278,17 @@ class Store:
             )
             return [(int(row.size), row.root, row.note) for row in rows]
 
+    def checkpoint_note(self, sender: str, recipient: str, size: int) -> bytes | None:
+        table = schema.checkpoints
+        with self.read() as connection:
+            return connection.execute(
+                select(table.c.note).where(
+                    table.c.log_sender == sender,
+                    table.c.log_recipient == recipient,
+                    table.c.size == size,
+                )
+            ).scalar()
+
     def latest_checkpoint(self, sender: str, recipient: str) -> tuple[int, bytes, bytes] | None:
         table = schema.checkpoints
         with self.read() as connection:
@@ -297,6 +324,22 @@ class Store:
                 )
                 for row in rows
             ]
+
+    def delivery_receipts(self) -> dict[tuple[str, str], list[tuple[int, int]]]:
+        """Each log's receipts: the cosignatures made by its recipient."""
+        table = schema.cosignatures
+        with self.read() as connection:
+            rows = connection.execute(
+                select(
+                    table.c.log_sender, table.c.log_recipient, table.c.size, table.c.timestamp
+                ).where(table.c.cosigner == table.c.log_recipient)
+            )
+            found: dict[tuple[str, str], list[tuple[int, int]]] = {}
+            for row in rows:
+                found.setdefault((row.log_sender, row.log_recipient), []).append(
+                    (int(row.size), int(row.timestamp))
+                )
+        return found
 
     def cosigned_size(self, sender: str, recipient: str, cosigner: str) -> int:
         """The largest size of the log that ``cosigner`` has cosigned (0 when none)."""
@@ -383,6 +426,18 @@ class Store:
         return next((peer for peer in self.peers() if peer.party == party), None)
 
     # --- caches ------------------------------------------------------------------------------
+
+    @staticmethod
+    def get_meta(connection: Connection, key: str) -> str | None:
+        table = schema.meta
+        value = connection.execute(select(table.c.value).where(table.c.key == key)).scalar()
+        return None if value is None else str(value)
+
+    @staticmethod
+    def set_meta(connection: Connection, key: str, value: str) -> None:
+        table = schema.meta
+        connection.execute(delete(table).where(table.c.key == key))
+        connection.execute(insert(table).values(key=key, value=value))
 
     @staticmethod
     def clear_caches(connection: Connection) -> None:

@@ -95,7 +95,9 @@ messages = Table(
     Column("precedence", Text, nullable=False),
     Column("lang", Text, nullable=False),
     Column("text", Text, nullable=False),
-    Column("ack_due", Text, nullable=False),
+    # When the recipient's first receipt covered it: the objective runs from then.
+    Column("delivered_at", Text, nullable=True),
+    Column("ack_due", Text, nullable=True),
     Column("ack_id", Text, nullable=True),
     Column("ack_time", Text, nullable=True),
     Column("ack_officer", Text, nullable=True),
@@ -103,7 +105,23 @@ messages = Table(
 
 CACHE_TABLES = (messages,)
 
+# --- bookkeeping ----------------------------------------------------------------------------
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 Index("messages_by_peer", messages.c.sender, messages.c.recipient, messages.c.seq)
+# Requests and their follow-ups are read by kind; hotline traffic, the bulk, stays unindexed.
+Index(
+    "entries_by_kind",
+    entries.c.kind,
+    sqlite_where=entries.c.kind != "hotline.message",
+    postgresql_where=entries.c.kind != "hotline.message",
+)
 Index(
     "cosignatures_by_cosigner",
     cosignatures.c.log_sender,

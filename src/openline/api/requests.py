@@ -1,0 +1,251 @@
+"""Officers' API for contact requests, explanations, proofs, reports and alarms.
+
+The same application commands as the CLI (``openline.node.contacts``,
+``openline.node.proving``, ``openline.node.reporting``); times are RFC 3339 strings with an
+offset, slots ``{"start", "end"}``. Every error is ``{"error": {"code", "message"}}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import anyio.to_thread
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from openline.core.errors import EncodingError
+from openline.core.timefmt import parse_user_time
+from openline.node.app import Node
+from openline.node.contacts import Answer, NewRequest, Official, Update
+from openline.node.errors import CommandError
+from openline.node.proving import Prover
+
+Text = Annotated[str, Field(min_length=1, max_length=5_000)]
+Short = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OfficialIn(Strict):
+    name: Short
+    title: Short
+
+
+class SlotIn(Strict):
+    start: str
+    end: str
+
+
+def parse_when(text: str, field: str) -> datetime:
+    try:
+        return parse_user_time(text)
+    except EncodingError as error:
+        raise CommandError(f"{field}: {error}", code="invalid-time", status=422) from error
+
+
+def parse_slot(slot: SlotIn, field: str) -> tuple[datetime, datetime]:
+    return parse_when(slot.start, f"{field}.start"), parse_when(slot.end, f"{field}.end")
+
+
+class RequestIn(Strict):
+    to: Short
+    format: str
+    level: str
+    subject: Annotated[str, Field(min_length=1, max_length=400)]
+    from_official: OfficialIn
+    to_official: OfficialIn
+    slots: list[SlotIn] = Field(min_length=1, max_length=20)
+    respond_by: str
+    precedence: str = "routine"
+    lang: str = "en"
+    officer: Short = "duty officer"
+    agenda: Text | None = None
+    location: Short | None = None
+    series: Short | None = None
+
+    def command(self) -> NewRequest:
+        return NewRequest(
+            to=self.to,
+            format=self.format,
+            level=self.level,
+            subject=self.subject,
+            from_official=Official(self.from_official.name, self.from_official.title),
+            to_official=Official(self.to_official.name, self.to_official.title),
+            slots=[parse_slot(slot, f"slots[{n}]") for n, slot in enumerate(self.slots)],
+            respond_by=parse_when(self.respond_by, "respond_by"),
+            precedence=self.precedence,
+            lang=self.lang,
+            officer=self.officer,
+            agenda=self.agenda,
+            location=self.location,
+            series=self.series,
+        )
+
+
+class AnswerIn(Strict):
+    answer: Literal["accept", "decline", "counter", "defer", "reply"]
+    slot: int | None = None
+    reason: Text | None = None
+    conditions: list[Text] = Field(default_factory=list, max_length=10)
+    slots: list[SlotIn] = Field(default_factory=list, max_length=20)
+    format: str | None = None
+    until: str | None = None
+    text: Text | None = None
+    note: Text | None = None
+    officer: Short = "duty officer"
+    lang: str = "en"
+
+    def command(self) -> Answer:
+        required = {"decline": "reason", "reply": "text"}.get(self.answer)
+        if required is not None and getattr(self, required) is None:
+            raise CommandError(f"{self.answer} needs {required}", code=f"no-{required}", status=422)
+        return Answer(
+            answer=self.answer,
+            slot=self.slot,
+            reason=self.reason,
+            conditions=self.conditions,
+            slots=[parse_slot(slot, f"slots[{n}]") for n, slot in enumerate(self.slots)],
+            format=self.format,
+            until=None if self.until is None else parse_when(self.until, "until"),
+            text=self.text,
+            note=self.note,
+            officer=self.officer,
+            lang=self.lang,
+        )
+
+
+class UpdateIn(Strict):
+    status: Literal["scheduled", "held", "cancelled", "withdrawn"]
+    slot: SlotIn | None = None
+    summary: Text | None = None
+    reason: Text | None = None
+    note: Text | None = None
+    officer: Short = "duty officer"
+    lang: str = "en"
+
+    def command(self) -> Update:
+        required = {"held": "summary", "cancelled": "reason"}.get(self.status)
+        if required is not None and getattr(self, required) is None:
+            raise CommandError(f"{self.status} needs {required}", code=f"no-{required}", status=422)
+        return Update(
+            status=self.status,
+            slot=None if self.slot is None else parse_slot(self.slot, "slot"),
+            summary=self.summary,
+            reason=self.reason,
+            note=self.note,
+            officer=self.officer,
+            lang=self.lang,
+        )
+
+
+class ExplainIn(Strict):
+    to: Short
+    subject: Annotated[str, Field(min_length=1, max_length=400)]
+    text: Text
+    within_hours: int = Field(default=48, ge=1, le=720)
+    refs: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(
+        default_factory=list, max_length=4
+    )
+    precedence: str = "priority"
+    lang: str = "en"
+    officer: Short = "duty officer"
+
+
+class ReadIn(Strict):
+    officer: Short = "duty officer"
+
+
+def created(entry: Any) -> dict[str, Any]:
+    return {"id": entry.id, "to": entry.recipient, "seq": entry.seq, "kind": entry.kind}
+
+
+def requests_router(node: Node) -> APIRouter:
+    """Mounted under the officers' router, which checks the token."""
+    router = APIRouter()
+    contacts = node.contacts
+
+    def run(function: Any, *args: Any) -> Any:
+        return anyio.to_thread.run_sync(function, *args)
+
+    @router.post("/requests", status_code=201)
+    async def send_request(body: RequestIn) -> dict[str, Any]:
+        return created(await run(contacts.request, body.command()))
+
+    @router.get("/requests")
+    async def list_requests(
+        state: str | None = None, peer: str | None = None, direction: str | None = None
+    ) -> dict[str, Any]:
+        def listing() -> list[dict[str, Any]]:
+            views = sorted(contacts.views().values(), key=lambda view: view.time)
+            return [
+                contacts.to_json(view)
+                for view in views
+                if (state is None or view.state == state)
+                and (peer is None or peer in (view.requester, view.counterpart))
+                and (direction is None or view.direction(node.party) == direction)
+            ]
+
+        return {"requests": await run(listing)}
+
+    @router.get("/requests/{request_id}")
+    async def show_request(request_id: str) -> dict[str, Any]:
+        shown: dict[str, Any] = await run(lambda: contacts.to_json(contacts.view(request_id)))
+        return shown
+
+    @router.post("/requests/{request_id}/respond", status_code=201)
+    async def respond(request_id: str, body: AnswerIn) -> dict[str, Any]:
+        return created(await run(contacts.respond, request_id, body.command()))
+
+    @router.post("/requests/{request_id}/update", status_code=201)
+    async def update(request_id: str, body: UpdateIn) -> dict[str, Any]:
+        return created(await run(contacts.update, request_id, body.command()))
+
+    @router.post("/requests/{request_id}/read", status_code=201)
+    async def read(request_id: str, body: ReadIn | None = None) -> dict[str, Any]:
+        officer = body.officer if body else "duty officer"
+        return created(await run(contacts.read, request_id, officer))
+
+    @router.post("/explanations", status_code=201)
+    async def explain(body: ExplainIn) -> dict[str, Any]:
+        def send() -> Any:
+            return contacts.explain(
+                body.to,
+                body.subject,
+                body.text,
+                within_hours=body.within_hours,
+                refs=body.refs,
+                precedence=body.precedence,
+                lang=body.lang,
+                officer=body.officer,
+            )
+
+        return created(await run(send))
+
+    @router.get("/proofs/{claim}/{entry_id}")
+    async def prove(claim: str, entry_id: str) -> Response:
+        data = await run(lambda: Prover(node).prove(claim, entry_id))
+        return Response(data, media_type="application/json")
+
+    @router.get("/alarms")
+    async def alarms() -> dict[str, Any]:
+        return {"alarms": [alarm.to_json() for alarm in await run(node.alarms)]}
+
+    @router.get("/report")
+    async def report(
+        counterpart: str,
+        since: str | None = None,
+        until: str | None = None,
+        format: Annotated[Literal["html", "json", "md"], Query()] = "md",
+    ) -> Response:
+        from openline.node.reporting import MEDIA_TYPES, make_report
+
+        start = None if since is None else parse_when(since, "since")
+        end = None if until is None else parse_when(until, "until")
+        text = await run(lambda: make_report(node, counterpart, start, end, format))
+        return Response(text, media_type=MEDIA_TYPES[format])
+
+    return router

@@ -1,0 +1,838 @@
+"""Proof bundles: delivery, answer and non-answer, checked offline with the parties' cards.
+
+Model (DESIGN.md, "Provable non-answer"; the format is in docs/proofs.md)
+-------------------------------------------------------------------------
+A proof is one file that a third party checks with nothing but the two parties' cards.
+It makes one of three claims about a request Q that S sent to R (entry E for delivery):
+
+``delivery``
+    E is at index ``E.seq`` of the S→R log under a checkpoint that S signed and R cosigned
+    at ``t_d``: R's node held E no later than ``t_d`` (R's node cosigns automatically, only
+    after storing, so the cosignature is the receipt).
+``answer``
+    Q's delivery as above, plus an answer A (``obligations.is_answer_to(A, Q)``) included in
+    the R→S log under a checkpoint signed by R and, when available, cosigned by S (A's
+    delivery time). The verdict says whether A came after Q's deadline.
+``unanswered``
+    Q's delivery at ``t_d <= D`` (``D = obligations.deadline(Q, t_d)``), plus R's own log
+    to S up to a checkpoint of size N that R signed and self-cosigned at ``T > D``: the
+    entries ``k .. N-1`` in full and the compact range of ``[0, k)``, which hides the
+    prefix. For ``k > 0`` a checkpoint of size k, self-cosigned by R at ``T0`` with the
+    whole second ``T0`` before Q's signed time, shows the prefix was fixed before Q existed.
+    None of the disclosed entries answers Q.
+
+Why the hidden prefix cannot hold an answer: an answer is dated no earlier than what it
+answers (``is_answer_to``, and every node's door: ``link.check_refs``), and a node's
+self-cosignature at ``T0`` covers only entries dated no later than ``T0`` (cosignature
+timestamps are whole seconds, truncated, hence the one-second margin). So an answer to Q,
+dated ``>= Q.time > T0 + 1 s``, is not in ``[0, k)``. It would also have to contain Q's id,
+a hash of Q's signed bytes, which did not exist before S signed Q.
+
+Each "leaf + inclusion + checkpoint" part is a C2SP tlog-proof (c2sp.org/tlog-proof) whose
+``extra`` line carries the leaf; the bundle is RFC 8785 JSON holding those texts and the
+counterpart's range. Parsing is strict: one spelling per proof, every field known, every
+signature line expected. :func:`check_proof` either returns a :class:`ProofVerdict` or
+raises :class:`ProofError` with a code and a message naming what failed.
+
+Pure: no I/O, no clock. A proof speaks of the times its signatures carry, never of now.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from openline.core.canonical import canonical_bytes, parse_canonical
+from openline.core.card import Card
+from openline.core.checkpoint import Checkpoint
+from openline.core.cosignature import COSIGNATURE_SIZE, Cosignature, verify_cosignature
+from openline.core.entry import Entry, verify_entry_signature
+from openline.core.errors import EncodingError, EntryError, NoteError, OpenlineError
+from openline.core.keys import SIGNATURE_SIZE, strict_b64decode
+from openline.core.link import log_origin
+from openline.core.merkle import (
+    HASH_SIZE,
+    leaf_hash,
+    root_from_compact_range_and_suffix,
+    verify_inclusion,
+)
+from openline.core.note import Note, NoteSignature
+from openline.core.obligations import ANSWERED_BY, PROVABLE_DEADLINES, deadline, is_answer_to
+from openline.core.timefmt import format_time, parse_time
+
+__all__ = [
+    "CLAIMS",
+    "PROOF_TYPE",
+    "PROOF_VERSION",
+    "TLOG_PROOF_HEADER",
+    "IncludedEntry",
+    "ProofError",
+    "ProofVerdict",
+    "answer_proof",
+    "check_proof",
+    "delivery_proof",
+    "earliest_final_timestamp",
+    "latest_prefix_timestamp",
+    "unanswered_proof",
+]
+
+PROOF_TYPE = "openline.proof"
+PROOF_VERSION = 1
+TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+Claim = Literal["delivery", "answer", "unanswered"]
+CLAIMS: tuple[Claim, ...] = ("delivery", "answer", "unanswered")
+
+_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "delivery": ("type", "version", "claim", "entry"),
+    "answer": ("type", "version", "claim", "request", "answer"),
+    "unanswered": ("type", "version", "claim", "request", "counterpart"),
+}
+_COUNTERPART_FIELDS = ("prefix_checkpoint", "prefix_range", "entries", "checkpoint")
+# tlog-proof "Format": ASCII decimal, no leading zeroes. 2**64 - 1 has 20 digits.
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
+# An inclusion proof in a tree below 2**64 has at most 64 hashes.
+_MAX_PROOF_HASHES = 64
+_SECOND = timedelta(seconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class ProofError(OpenlineError, ValueError):
+    """A proof that does not hold, or input a builder cannot make a proof of.
+
+    Codes: ``malformed`` (framing, JSON, fields, base64, tlog-proof or note syntax),
+    ``missing-card``, ``bad-entry`` (a leaf that is not a valid entry), ``bad-signature``
+    (an entry, checkpoint or cosignature that the card's key did not make, or a missing
+    or unexpected signature line), ``wrong-log`` (a checkpoint or entry of another log or
+    index), ``not-included`` (an inclusion proof or range that does not reach the
+    checkpoint's root), ``bad-range`` (counterpart entries that are not the consecutive
+    range the checkpoints need), ``not-an-answer``, ``not-provable`` (a kind without a
+    deadline from signed data), ``delivered-late`` (delivered after the deadline),
+    ``too-early`` (the counterpart's checkpoint is not after the deadline),
+    ``prefix-too-late`` (the hidden prefix is not fixed before the request), ``answered``
+    (a disclosed entry answers the request) and ``bad-input`` (a builder's input).
+    """
+
+    code = "bad-proof"
+
+
+@dataclass(frozen=True, slots=True)
+class IncludedEntry:
+    """An entry with what shows it is in its log.
+
+    Attributes:
+        leaf: The entry's exact leaf bytes.
+        index: Its seq in its log.
+        inclusion: The RFC 9162 inclusion proof at the checkpoint's size.
+        checkpoint_note: The log owner's signed checkpoint with the cosignature line(s)
+            the claim needs; other lines are dropped by the builders.
+    """
+
+    leaf: bytes
+    index: int
+    inclusion: Sequence[bytes]
+    checkpoint_note: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProofVerdict:
+    """What a proof that checked establishes.
+
+    Attributes:
+        claim: ``delivery``, ``answer`` or ``unanswered``.
+        entry_id: The delivered entry (delivery) or the request (answer, unanswered).
+        kind: Its kind.
+        sender: Its sender (S).
+        recipient: Its recipient (R), the counterpart.
+        seq: Its seq in the S→R log.
+        signed_at: The time S signed into it.
+        delivered_at: The time of R's cosignature in the proof: R held the entry by then.
+        deadline: When the answer was due; None if not derived from signed data.
+        answer_id: The answer (answer claim).
+        answer_kind: Its kind (answer claim).
+        answer_signed_at: The time R signed into the answer (answer claim).
+        answer_delivered_at: The time of S's cosignature covering the answer, if given.
+        late: Whether the answer came after the deadline: by its delivery time when the
+            proof has S's cosignature, else by its signed time; None without a deadline.
+        unanswered_as_of: The time of R's self-cosigned checkpoint (unanswered claim).
+        counterpart_size: That checkpoint's size N, R→S entries as of then.
+        hidden_entries: Entries ``[0, k)`` of R→S covered by a compact range only.
+        disclosed_entries: Entries ``[k, N)`` disclosed in full, none an answer.
+    """
+
+    claim: Claim
+    entry_id: str
+    kind: str
+    sender: str
+    recipient: str
+    seq: int
+    signed_at: str
+    delivered_at: datetime
+    deadline: datetime | None = None
+    answer_id: str | None = None
+    answer_kind: str | None = None
+    answer_signed_at: str | None = None
+    answer_delivered_at: datetime | None = None
+    late: bool | None = None
+    unanswered_as_of: datetime | None = None
+    counterpart_size: int | None = None
+    hidden_entries: int | None = None
+    disclosed_entries: int | None = None
+
+    def lines(self) -> list[str]:
+        """A short summary for a person, one statement per line."""
+        out = [
+            f"{self.kind} {self.entry_id} from {self.sender} to {self.recipient} (seq {self.seq}),"
+            f" signed at {self.signed_at}",
+            f"delivered: {self.recipient} cosigned a checkpoint covering it at "
+            f"{format_time(self.delivered_at)}",
+        ]
+        if self.deadline is not None:
+            out.append(f"deadline: {format_time(self.deadline)}")
+        if self.claim == "answer":
+            out.append(
+                f"answered by {self.answer_kind} {self.answer_id}, signed by {self.recipient}"
+                f" at {self.answer_signed_at}"
+            )
+            if self.answer_delivered_at is not None:
+                out.append(
+                    f"answer delivered: {self.sender} cosigned it at "
+                    f"{format_time(self.answer_delivered_at)}"
+                )
+            if self.late is not None:
+                basis = "delivery" if self.answer_delivered_at is not None else "signed time"
+                out.append(f"{'LATE' if self.late else 'on time'} (by its {basis})")
+        if self.claim == "unanswered" and self.unanswered_as_of is not None:
+            out.append(
+                f"UNANSWERED as of {format_time(self.unanswered_as_of)}: {self.recipient}'s log "
+                f"to {self.sender} then held {self.counterpart_size} entries; "
+                f"{self.hidden_entries} from before the request are hidden, "
+                f"{self.disclosed_entries} are disclosed and none answers it"
+            )
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The verdict as a JSON object (times as RFC 3339 UTC text)."""
+        obj: dict[str, Any] = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            obj[field.name] = format_time(value) if isinstance(value, datetime) else value
+        return obj
+
+
+# --- building --------------------------------------------------------------------------
+
+
+def delivery_proof(entry: IncludedEntry) -> bytes:
+    """Prove that an entry was delivered: its inclusion under a checkpoint that its sender
+    signed and its recipient cosigned.
+
+    Raises:
+        ProofError: code ``bad-input`` if the leaf is no entry or the note lacks the
+            sender's signature or the recipient's cosignature.
+    """
+    return _bundle({"claim": "delivery", "entry": _tlog_proof(entry, "entry", required=True)})
+
+
+def answer_proof(request: IncludedEntry, answer: IncludedEntry) -> bytes:
+    """Prove that a request was answered: the request's delivery and the answer's inclusion
+    under a checkpoint of the answerer, with the requester's cosignature if the note has it.
+
+    Raises:
+        ProofError: code ``bad-input`` as :func:`delivery_proof`.
+    """
+    return _bundle(
+        {
+            "claim": "answer",
+            "request": _tlog_proof(request, "request", required=True),
+            "answer": _tlog_proof(answer, "answer", required=False),
+        }
+    )
+
+
+def unanswered_proof(
+    request: IncludedEntry,
+    *,
+    prefix_note: bytes | None,
+    prefix_range: Sequence[bytes],
+    suffix_leaves: Sequence[bytes],
+    final_note: bytes,
+) -> bytes:
+    """Prove that a request went unanswered past its deadline.
+
+    Args:
+        request: The request with its delivery (a checkpoint cosigned by the recipient R).
+        prefix_note: R's checkpoint of its log to the requester at size k, self-cosigned
+            no later than :func:`latest_prefix_timestamp`; None for k = 0.
+        prefix_range: The compact range of ``[0, k)`` (``MerkleTree.compact_range(k)``).
+        suffix_leaves: The leaves ``k .. N-1`` of R's log, in order.
+        final_note: R's checkpoint at size N, self-cosigned at or after
+            :func:`earliest_final_timestamp`.
+
+    Raises:
+        ProofError: code ``bad-input`` as :func:`delivery_proof`, or if a note lacks R's
+            signature or self-cosignature.
+    """
+    parsed = _parse_input_leaf(request.leaf, "request")
+    owner = parsed.recipient
+
+    def own_checkpoint(note: bytes, where: str) -> str:
+        return _select_lines(note, owner, owner, required=True, where=where).decode("utf-8")
+
+    counterpart = {
+        "prefix_checkpoint": None
+        if prefix_note is None
+        else own_checkpoint(prefix_note, "prefix checkpoint"),
+        "prefix_range": [_b64(item) for item in prefix_range],
+        "entries": [_b64(leaf) for leaf in suffix_leaves],
+        "checkpoint": own_checkpoint(final_note, "final checkpoint"),
+    }
+    return _bundle(
+        {
+            "claim": "unanswered",
+            "request": _tlog_proof(request, "request", required=True),
+            "counterpart": counterpart,
+        }
+    )
+
+
+def latest_prefix_timestamp(request: Entry) -> int:
+    """The latest self-cosignature timestamp a prefix checkpoint may carry for ``request``:
+    the whole second must end no later than the request's signed time."""
+    return _whole_seconds(parse_time(request.time)) - 1
+
+
+def earliest_final_timestamp(request: Entry, delivered_at: datetime) -> int:
+    """The earliest self-cosignature timestamp of a final checkpoint that shows ``request``
+    unanswered, strictly after its deadline.
+
+    Raises:
+        ValueError: ``request`` has no deadline from signed data.
+    """
+    due = deadline(request, delivered_at) if request.kind in PROVABLE_DEADLINES else None
+    if due is None:
+        raise ValueError(f"a {request.kind} has no provable deadline")
+    return _whole_seconds(due) + 1
+
+
+def _bundle(parts: Mapping[str, Any]) -> bytes:
+    # RFC 8785, then one newline: a text file with exactly one spelling.
+    return canonical_bytes({"type": PROOF_TYPE, "version": PROOF_VERSION, **parts}) + b"\n"
+
+
+def _parse_input_leaf(leaf: bytes, where: str) -> Entry:
+    try:
+        return Entry.from_leaf(leaf)
+    except EntryError as error:
+        raise ProofError(f"{where} leaf is not an entry: {error}", code="bad-input") from error
+
+
+def _tlog_proof(entry: IncludedEntry, where: str, *, required: bool) -> str:
+    parsed = _parse_input_leaf(entry.leaf, where)
+    note = _select_lines(
+        entry.checkpoint_note, parsed.sender, parsed.recipient, required=required, where=where
+    )
+    return _TlogProof(entry.leaf, entry.index, tuple(entry.inclusion), note).to_text()
+
+
+def _select_lines(note: bytes, owner: str, cosigner: str, *, required: bool, where: str) -> bytes:
+    """Keep only the owner's note signature and the cosigner's cosignature, in that order."""
+    try:
+        parsed = Note.from_bytes(note)
+    except NoteError as error:
+        raise ProofError(f"{where} checkpoint: {error}", code="bad-input") from error
+    signed = [
+        s for s in parsed.signatures if s.name == owner and len(s.signature) == SIGNATURE_SIZE
+    ]
+    cosigned = [
+        s for s in parsed.signatures if s.name == cosigner and len(s.signature) == COSIGNATURE_SIZE
+    ]
+    if not signed:
+        raise ProofError(f"{where} checkpoint is not signed by {owner}", code="bad-input")
+    if required and not cosigned:
+        raise ProofError(f"{where} checkpoint is not cosigned by {cosigner}", code="bad-input")
+    return Note(text=parsed.text, signatures=(signed[0], *cosigned[:1])).to_bytes()
+
+
+# --- the tlog-proof part ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _TlogProof:
+    """A c2sp.org/tlog-proof@v1 whose ``extra`` is the entry's leaf."""
+
+    leaf: bytes
+    index: int
+    hashes: tuple[bytes, ...]
+    note: bytes
+
+    def to_text(self) -> str:
+        lines = [TLOG_PROOF_HEADER, f"extra {_b64(self.leaf)}", f"index {self.index}"]
+        lines.extend(_b64(item) for item in self.hashes)
+        # tlog-proof "Format": the proof lines, an empty line, the checkpoint verbatim.
+        return "\n".join(lines) + "\n\n" + self.note.decode("utf-8")
+
+    @classmethod
+    def from_text(cls, text: str, where: str) -> _TlogProof:
+        head, sep, note = text.partition("\n\n")
+        lines = head.split("\n")
+        # tlog-proof "Format": the first line is the header; our profile requires `extra`.
+        if not sep or len(lines) < 3 or lines[0] != TLOG_PROOF_HEADER:
+            raise ProofError(
+                f"{where} is not a {TLOG_PROOF_HEADER} with extra and index lines",
+                code="malformed",
+            )
+        extra, index_line, *hash_lines = lines[1:]
+        if not extra.startswith("extra "):
+            raise ProofError(f"{where}: the extra line (the leaf) is missing", code="malformed")
+        leaf = _unb64(extra[len("extra ") :], f"{where} extra")
+        if not index_line.startswith("index ") or not _DECIMAL.fullmatch(index_line[6:]):
+            raise ProofError(f"{where}: the index line is not 'index <decimal>'", code="malformed")
+        if len(hash_lines) > _MAX_PROOF_HASHES:
+            raise ProofError(f"{where}: too many inclusion hashes", code="malformed")
+        hashes = tuple(
+            _unb64_hash(line, f"{where} inclusion hash {i}") for i, line in enumerate(hash_lines)
+        )
+        return cls(leaf, int(index_line[6:]), hashes, note.encode("utf-8"))
+
+
+# --- checking --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    """A checkpoint whose signature lines all verified."""
+
+    checkpoint: Checkpoint
+    cosigned_at: int | None
+
+
+class _Cards:
+    def __init__(self, cards: Iterable[Card]) -> None:
+        self._by_party: dict[str, list[Card]] = {}
+        for card in cards:
+            self._by_party.setdefault(card.party, []).append(card)
+
+    def of(self, party: str) -> list[Card]:
+        found = self._by_party.get(party)
+        if not found:
+            raise ProofError(f"no card for {party} was given", code="missing-card")
+        return found
+
+
+def check_proof(data: bytes, cards: Sequence[Card]) -> ProofVerdict:
+    """Check a proof bundle against the parties' cards.
+
+    Args:
+        data: The proof file's bytes.
+        cards: Cards of the two parties (several cards of one party are all trusted, so
+            that entries signed before a key rotation still check).
+
+    Returns:
+        The facts the proof establishes.
+
+    Raises:
+        ProofError: anything that does not hold, with a code (see :class:`ProofError`) and
+            a message naming the part that failed.
+    """
+    bundle = _parse_bundle(data)
+    keys = _Cards(cards)
+    claim: Claim = bundle["claim"]
+    if claim == "delivery":
+        entry, delivered_at = _check_delivered(bundle["entry"], "entry", keys)
+        return _verdict(claim, entry, delivered_at)
+    request, delivered_at = _check_delivered(bundle["request"], "request", keys)
+    if claim == "answer":
+        return _check_answer(request, delivered_at, bundle["answer"], keys)
+    return _check_unanswered(request, delivered_at, bundle["counterpart"], keys)
+
+
+def _parse_bundle(data: bytes) -> dict[str, Any]:
+    # orjson refuses lone surrogates, so every string of the bundle encodes back to UTF-8.
+    if not isinstance(data, bytes) or not data.endswith(b"\n"):
+        raise ProofError("a proof is RFC 8785 JSON followed by one newline", code="malformed")
+    try:
+        obj = parse_canonical(data[:-1])
+    except EncodingError as error:
+        raise ProofError(f"proof is not canonical JSON: {error}", code="malformed") from error
+    if not isinstance(obj, dict):
+        raise ProofError("proof must be a JSON object", code="malformed")
+    if obj.get("type") != PROOF_TYPE or type(obj.get("version")) is not int:
+        raise ProofError(f"not an {PROOF_TYPE} document", code="malformed")
+    if obj["version"] != PROOF_VERSION:
+        raise ProofError(f"unsupported proof version {obj['version']}", code="malformed")
+    claim = obj.get("claim")
+    if not isinstance(claim, str) or claim not in _FIELDS:
+        raise ProofError(f"proof.claim must be one of {', '.join(CLAIMS)}", code="malformed")
+    _require_fields(obj, _FIELDS[claim], "proof")
+    for name in ("entry", "request", "answer"):
+        if name in obj and not isinstance(obj[name], str):
+            raise ProofError(f"proof.{name} must be a tlog-proof text", code="malformed")
+    if claim == "unanswered":
+        counterpart = obj["counterpart"]
+        if not isinstance(counterpart, dict):
+            raise ProofError("proof.counterpart must be an object", code="malformed")
+        _require_fields(counterpart, _COUNTERPART_FIELDS, "proof.counterpart")
+        prefix = counterpart["prefix_checkpoint"]
+        if not isinstance(counterpart["checkpoint"], str) or not (
+            prefix is None or isinstance(prefix, str)
+        ):
+            raise ProofError("proof.counterpart checkpoints must be note texts", code="malformed")
+        for name in ("prefix_range", "entries"):
+            items = counterpart[name]
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ProofError(
+                    f"proof.counterpart.{name} must be a list of base64", code="malformed"
+                )
+    return obj
+
+
+def _require_fields(obj: Mapping[str, Any], names: Sequence[str], where: str) -> None:
+    missing = [name for name in names if name not in obj]
+    extra = sorted(set(obj) - set(names))
+    if missing:
+        raise ProofError(f"{where} lacks field {missing[0]!r}", code="malformed")
+    if extra:
+        raise ProofError(f"{where} has unknown field {extra[0]!r}", code="malformed")
+
+
+def _parse_entry(leaf: bytes, where: str) -> Entry:
+    try:
+        return Entry.from_leaf(leaf)
+    except EntryError as error:
+        raise ProofError(f"{where} is not a valid entry: {error}", code="bad-entry") from error
+
+
+def _check_entry_signature(entry: Entry, keys: _Cards, where: str) -> None:
+    if not any(verify_entry_signature(entry, card.key) for card in keys.of(entry.sender)):
+        raise ProofError(
+            f"{where} (seq {entry.seq}) is not signed by {entry.sender}'s key",
+            code="bad-signature",
+        )
+
+
+def _check_delivered(text: str, where: str, keys: _Cards) -> tuple[Entry, datetime]:
+    """An entry, its signature and its inclusion under a checkpoint its recipient cosigned;
+    returns the entry and the time of that cosignature."""
+    entry, signed = _check_included(text, where, keys, cosigned=True)
+    assert signed.cosigned_at is not None
+    return entry, _utc(signed.cosigned_at, f"{where} checkpoint cosignature")
+
+
+def _check_included(
+    text: str,
+    where: str,
+    keys: _Cards,
+    *,
+    cosigned: bool | None,
+    log: tuple[str, str] | None = None,
+) -> tuple[Entry, _Signed]:
+    """An entry (of the ``log`` (sender, recipient) if given), its signature, and its
+    inclusion under a checkpoint its sender signed and its recipient cosigned (required if
+    ``cosigned``, optional if None)."""
+    part = _TlogProof.from_text(text, where)
+    entry = _parse_entry(part.leaf, f"{where} leaf")
+    if log is not None and (entry.sender, entry.recipient) != log:
+        raise ProofError(
+            f"{where} is in the {entry.sender}→{entry.recipient} log, not {log[0]}→{log[1]}",
+            code="wrong-log",
+        )
+    if part.index != entry.seq:
+        raise ProofError(
+            f"{where} proof is for index {part.index}, the entry has seq {entry.seq}",
+            code="wrong-log",
+        )
+    _check_entry_signature(entry, keys, where)
+    signed = _open_checkpoint(
+        part.note,
+        f"{where} checkpoint",
+        keys,
+        owner=entry.sender,
+        cosigner=entry.recipient,
+        cosigned=cosigned,
+    )
+    checkpoint = signed.checkpoint
+    if checkpoint.origin != log_origin(entry.sender, entry.recipient):
+        raise ProofError(
+            f"{where} checkpoint is of log {checkpoint.origin!r}, not "
+            f"{log_origin(entry.sender, entry.recipient)!r}",
+            code="wrong-log",
+        )
+    if not verify_inclusion(
+        leaf_hash(part.leaf), part.index, checkpoint.size, part.hashes, checkpoint.root
+    ):
+        raise ProofError(
+            f"{where} is not included at index {part.index} of the checkpoint of size "
+            f"{checkpoint.size}",
+            code="not-included",
+        )
+    return entry, signed
+
+
+def _open_checkpoint(
+    note_bytes: bytes, where: str, keys: _Cards, *, owner: str, cosigner: str, cosigned: bool | None
+) -> _Signed:
+    """Parse and verify a checkpoint whose lines are exactly: the owner's note signature,
+    then the cosigner's cosignature (required if ``cosigned``, optional if None)."""
+    # Note.from_bytes is strict (canonical base64, no stray text): one spelling per note.
+    try:
+        note = Note.from_bytes(note_bytes)
+    except NoteError as error:
+        raise ProofError(f"{where}: {error}", code="malformed") from error
+    first, *rest = note.signatures
+    _check_note_signature(note, first, where, keys, owner)
+    # signed-note: the text is read only once a trusted signature verified.
+    try:
+        checkpoint = Checkpoint.from_text(note.text)
+    except NoteError as error:
+        raise ProofError(f"{where}: {error}", code="malformed") from error
+    if checkpoint.extensions:
+        raise ProofError(f"{where} has extension lines", code="malformed")
+    most = 0 if cosigned is False else 1
+    if len(rest) > most or (cosigned and not rest):
+        raise ProofError(
+            f"{where} must carry {owner}'s signature"
+            + ("" if cosigned is False else f" and {cosigner}'s cosignature")
+            + (" (optional)" if cosigned is None else "")
+            + f", and nothing else; it has {len(note.signatures)} lines",
+            code="bad-signature",
+        )
+    if not rest:
+        return _Signed(checkpoint, None)
+    timestamp = _check_cosignature(checkpoint, rest[0], where, keys, cosigner)
+    return _Signed(checkpoint, timestamp)
+
+
+def _check_note_signature(
+    note: Note, line: NoteSignature, where: str, keys: _Cards, owner: str
+) -> None:
+    verifiers = [card.note_verifier() for card in keys.of(owner)]
+    message = note.text.encode("utf-8")
+    if not (
+        len(line.signature) == SIGNATURE_SIZE
+        and any(v.matches(line) and v.verify(message, line.signature) for v in verifiers)
+    ):
+        raise ProofError(
+            f"{where}: its first line is not a valid signature by {owner}'s key",
+            code="bad-signature",
+        )
+
+
+def _check_cosignature(
+    checkpoint: Checkpoint, line: NoteSignature, where: str, keys: _Cards, cosigner: str
+) -> int:
+    verifiers = [card.cosignature_verifier() for card in keys.of(cosigner)]
+    try:
+        cosignature = Cosignature.from_note_signature(line)
+    except NoteError as error:
+        raise ProofError(
+            f"{where}: its cosignature line is not a cosignature by {cosigner}: {error}",
+            code="bad-signature",
+        ) from error
+    if not any(verify_cosignature(checkpoint, cosignature, v) for v in verifiers):
+        raise ProofError(
+            f"{where}: its cosignature is not a valid cosignature by {cosigner}'s key",
+            code="bad-signature",
+        )
+    return cosignature.timestamp
+
+
+def _verdict(claim: Claim, entry: Entry, delivered_at: datetime, **facts: Any) -> ProofVerdict:
+    return ProofVerdict(
+        claim=claim,
+        entry_id=entry.id,
+        kind=entry.kind,
+        sender=entry.sender,
+        recipient=entry.recipient,
+        seq=entry.seq,
+        signed_at=entry.time,
+        delivered_at=delivered_at,
+        **facts,
+    )
+
+
+def _deadline(request: Entry, delivered_at: datetime) -> datetime | None:
+    if request.kind not in PROVABLE_DEADLINES:
+        return None
+    try:
+        return deadline(request, delivered_at)
+    except OverflowError as error:
+        raise ProofError("request deadline is out of range", code="malformed") from error
+
+
+def _check_answer(request: Entry, delivered_at: datetime, text: str, keys: _Cards) -> ProofVerdict:
+    if request.kind not in ANSWERED_BY:
+        raise ProofError(f"a {request.kind} expects no answer", code="not-an-answer")
+    answer, answer_signed = _check_included(
+        text, "answer", keys, cosigned=None, log=(request.recipient, request.sender)
+    )
+    if not is_answer_to(answer, request):
+        raise ProofError(
+            f"answer {answer.id} ({answer.kind}) does not answer request {request.id}",
+            code="not-an-answer",
+        )
+    due = _deadline(request, delivered_at)
+    answer_delivered_at = (
+        None
+        if answer_signed.cosigned_at is None
+        else _utc(answer_signed.cosigned_at, "answer cosignature")
+    )
+    answered = answer_delivered_at or parse_time(answer.time)
+    return _verdict(
+        "answer",
+        request,
+        delivered_at,
+        deadline=due,
+        answer_id=answer.id,
+        answer_kind=answer.kind,
+        answer_signed_at=answer.time,
+        answer_delivered_at=answer_delivered_at,
+        late=None if due is None else answered > due,
+    )
+
+
+def _check_unanswered(
+    request: Entry, delivered_at: datetime, counterpart: Mapping[str, Any], keys: _Cards
+) -> ProofVerdict:
+    requester, owner = request.sender, request.recipient
+    if request.kind not in PROVABLE_DEADLINES:
+        raise ProofError(
+            f"a {request.kind} has no deadline from signed data; only "
+            f"{', '.join(sorted(PROVABLE_DEADLINES))} can be proven unanswered",
+            code="not-provable",
+        )
+    due = _deadline(request, delivered_at)
+    assert due is not None
+    if delivered_at > due:
+        raise ProofError(
+            f"request was delivered at {format_time(delivered_at)}, after its deadline "
+            f"{format_time(due)}",
+            code="delivered-late",
+        )
+    origin = log_origin(owner, requester)
+
+    def own_checkpoint(text: str, where: str) -> tuple[Checkpoint, datetime]:
+        opened = _open_checkpoint(
+            text.encode("utf-8"), where, keys, owner=owner, cosigner=owner, cosigned=True
+        )
+        if opened.checkpoint.origin != origin:
+            raise ProofError(
+                f"{where} is of log {opened.checkpoint.origin!r}, not {origin!r}",
+                code="wrong-log",
+            )
+        assert opened.cosigned_at is not None
+        return opened.checkpoint, _utc(opened.cosigned_at, f"{where} cosignature")
+
+    final, as_of = own_checkpoint(counterpart["checkpoint"], "counterpart checkpoint")
+    if as_of <= due:
+        raise ProofError(
+            f"counterpart checkpoint is cosigned at {format_time(as_of)}, not after the "
+            f"deadline {format_time(due)}",
+            code="too-early",
+        )
+    prefix_size = 0
+    prefix_root: bytes | None = None
+    if counterpart["prefix_checkpoint"] is not None:
+        prefix, fixed_at = own_checkpoint(
+            counterpart["prefix_checkpoint"], "counterpart prefix checkpoint"
+        )
+        if prefix.size == 0:
+            raise ProofError("counterpart prefix checkpoint has size 0; omit it", code="malformed")
+        # Cosignature timestamps are truncated seconds: the whole second must be over.
+        if fixed_at + _SECOND > parse_time(request.time):
+            raise ProofError(
+                f"counterpart prefix checkpoint is cosigned at {format_time(fixed_at)}, not a "
+                f"whole second before the request ({request.time})",
+                code="prefix-too-late",
+            )
+        prefix_size, prefix_root = prefix.size, prefix.root
+    hidden = [_unb64_hash(item, "counterpart prefix range") for item in counterpart["prefix_range"]]
+    if len(hidden) != prefix_size.bit_count():
+        raise ProofError(
+            f"the compact range of {prefix_size} entries has {prefix_size.bit_count()} "
+            f"hashes, not {len(hidden)}",
+            code="bad-range",
+        )
+    if prefix_root is not None and (
+        root_from_compact_range_and_suffix(hidden, prefix_size, []) != prefix_root
+    ):
+        raise ProofError(
+            "counterpart prefix range does not hash to the prefix checkpoint's root",
+            code="not-included",
+        )
+    leaves = [
+        _unb64(item, f"counterpart entry {i}") for i, item in enumerate(counterpart["entries"])
+    ]
+    if prefix_size + len(leaves) != final.size:
+        raise ProofError(
+            f"counterpart checkpoint of size {final.size} needs {final.size - prefix_size} "
+            f"entries after the first {prefix_size}; the proof has {len(leaves)}",
+            code="bad-range",
+        )
+    entries = [
+        _parse_entry(leaf, f"counterpart entry {prefix_size + i}") for i, leaf in enumerate(leaves)
+    ]
+    for seq, entry in enumerate(entries, start=prefix_size):
+        if (entry.sender, entry.recipient, entry.seq) != (owner, requester, seq):
+            raise ProofError(
+                f"counterpart entry {seq} is {entry.sender}→{entry.recipient} seq {entry.seq}",
+                code="bad-range",
+            )
+    root = root_from_compact_range_and_suffix(hidden, prefix_size, [e.leaf_hash for e in entries])
+    if root != final.root:
+        raise ProofError(
+            "counterpart range and entries do not hash to the counterpart checkpoint's root",
+            code="not-included",
+        )
+    for entry in entries:
+        _check_entry_signature(entry, keys, f"counterpart entry {entry.seq}")
+        if is_answer_to(entry, request):
+            raise ProofError(
+                f"counterpart entry {entry.seq} ({entry.kind} {entry.id}) answers the request",
+                code="answered",
+            )
+    return _verdict(
+        "unanswered",
+        request,
+        delivered_at,
+        deadline=due,
+        unanswered_as_of=as_of,
+        counterpart_size=final.size,
+        hidden_entries=prefix_size,
+        disclosed_entries=len(entries),
+    )
+
+
+# --- small helpers ---------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str, where: str) -> bytes:
+    try:
+        return strict_b64decode(text)
+    except ValueError as error:
+        raise ProofError(f"{where} is not canonical base64", code="malformed") from error
+
+
+def _unb64_hash(text: str, where: str) -> bytes:
+    value = _unb64(text, where)
+    if len(value) != HASH_SIZE:
+        raise ProofError(f"{where} is not a {HASH_SIZE}-byte hash", code="malformed")
+    return value
+
+
+def _utc(timestamp: int, where: str) -> datetime:
+    try:
+        return _EPOCH + timedelta(seconds=timestamp)
+    except OverflowError as error:
+        raise ProofError(f"{where} timestamp is out of range", code="malformed") from error
+
+
+def _whole_seconds(moment: datetime) -> int:
+    return (moment - _EPOCH) // _SECOND

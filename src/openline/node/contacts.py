@@ -1,0 +1,433 @@
+"""Application commands for contact requests and requests for explanation.
+
+Each command builds a body, lets the core validate and sign it (the same schema a peer's
+node applies at its door), and appends it through :meth:`Node.append`. Before answering,
+a command folds the request's current state, so that an officer is told at once that a
+request is already withdrawn or answered instead of signing an answer the fold will ignore.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from openline.core.contact import DEFAULT_EXPLAIN_HOURS, FORMATS, LEVELS
+from openline.core.entry import Entry
+from openline.core.obligations import DeliveryTimes
+from openline.core.precedence import PRECEDENCES
+from openline.core.requests import (
+    FOLLOW_UP_KINDS,
+    REQUEST_KINDS,
+    TRANSITIONS,
+    RequestView,
+    fold_requests,
+)
+from openline.core.schema import LANGUAGE_TAG
+from openline.core.timefmt import format_time, parse_time
+from openline.node.errors import CommandError
+
+if TYPE_CHECKING:
+    from openline.node.app import Node
+
+Slot = tuple[datetime, datetime]
+
+
+def _invalid(message: str, code: str) -> CommandError:
+    return CommandError(message, code=code, status=422)
+
+
+def _choice(value: str, choices: Sequence[str], what: str, code: str) -> str:
+    if value not in choices:
+        raise _invalid(f"{what} must be one of {', '.join(choices)}, not {value!r}", code)
+    return value
+
+
+def _lang(value: str) -> str:
+    if not LANGUAGE_TAG.match(value):
+        raise _invalid(f"{value!r} is not a language tag such as en, zh or ru", "invalid-lang")
+    return value
+
+
+def _slot(slot: Slot, now: datetime, what: str = "slot") -> dict[str, str]:
+    start, end = slot
+    if end <= start:
+        raise _invalid(
+            f"{what} {format_time(start)}/{format_time(end)} ends before it starts", "invalid-slot"
+        )
+    if end <= now:
+        raise _invalid(
+            f"{what} {format_time(start)}/{format_time(end)} is in the past", "slot-in-past"
+        )
+    return {"start": format_time(start), "end": format_time(end)}
+
+
+@dataclass(frozen=True, slots=True)
+class Official:
+    name: str
+    title: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "title": self.title}
+
+
+@dataclass(frozen=True, slots=True)
+class NewRequest:
+    """A contact request as an officer fills it in."""
+
+    to: str
+    format: str
+    level: str
+    subject: str
+    from_official: Official
+    to_official: Official
+    slots: Sequence[Slot]
+    respond_by: datetime
+    precedence: str = "routine"
+    lang: str = "en"
+    officer: str = "duty officer"
+    agenda: str | None = None
+    location: str | None = None
+    series: str | None = None
+
+    def body(self, now: datetime) -> dict[str, Any]:
+        _choice(self.format, FORMATS, "format", "invalid-format")
+        _choice(self.level, LEVELS, "level", "invalid-level")
+        _choice(self.precedence, PRECEDENCES, "precedence", "invalid-precedence")
+        if not self.slots:
+            raise _invalid("propose at least one slot (--slot START/END)", "no-slot")
+        if self.respond_by <= now:
+            raise _invalid(
+                f"respond-by {format_time(self.respond_by)} is not in the future", "respond-by-past"
+            )
+        body: dict[str, Any] = {
+            "format": self.format,
+            "level": self.level,
+            "from_official": self.from_official.to_json(),
+            "to_official": self.to_official.to_json(),
+            "subject": self.subject,
+            "slots": [_slot(slot, now, f"slot {n}") for n, slot in enumerate(self.slots, 1)],
+            "respond_by": format_time(self.respond_by),
+            "precedence": self.precedence,
+            "lang": _lang(self.lang),
+            "officer": self.officer,
+        }
+        for key in ("agenda", "location", "series"):
+            value = getattr(self, key)
+            if value is not None:
+                body[key] = value
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A response to a contact request, or a reply to a request for explanation."""
+
+    answer: str  # accept | decline | counter | defer | reply
+    slot: int | None = None
+    reason: str | None = None
+    conditions: Sequence[str] = ()
+    slots: Sequence[Slot] = ()
+    format: str | None = None
+    until: datetime | None = None
+    text: str | None = None
+    note: str | None = None
+    officer: str = "duty officer"
+    lang: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """What became of a contact request: scheduled, held, cancelled or withdrawn."""
+
+    status: str
+    slot: Slot | None = None
+    summary: str | None = None
+    reason: str | None = None
+    note: str | None = None
+    officer: str = "duty officer"
+    lang: str = "en"
+
+
+ANSWERS = ("accept", "decline", "counter", "defer", "reply")
+UPDATES = ("scheduled", "held", "cancelled", "withdrawn")
+_UPDATE_EVENTS = {
+    "scheduled": "schedule",
+    "held": "hold",
+    "cancelled": "cancel",
+    "withdrawn": "withdraw",
+}
+
+
+class Contacts:
+    """Requests on one node: send, answer, update, and fold their state."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    # --- reading -------------------------------------------------------------------------
+
+    def views(self, now: datetime | None = None) -> dict[str, RequestView]:
+        """Every request of every link, folded from the transcript at ``now``."""
+        store = self.node.store
+        entries = [
+            Entry.from_leaf(stored.leaf)
+            for stored in store.entries_of_kinds(sorted(REQUEST_KINDS | FOLLOW_UP_KINDS))
+        ]
+        deliveries = {log: DeliveryTimes(pairs) for log, pairs in store.delivery_receipts().items()}
+        return fold_requests(entries, deliveries, now or self.node.clock())
+
+    def view(self, request_id: str, now: datetime | None = None) -> RequestView:
+        view = self.views(now).get(request_id)
+        if view is None:
+            raise CommandError(f"no request {request_id}", code="unknown-request", status=404)
+        return view
+
+    def evidence_until(self, view: RequestView) -> int | None:
+        """Unix time of the counterpart's latest self-timed checkpoint of its log to the
+        requester: how far a claim about what it did (not) answer can be proven."""
+        return self.node.store.latest_cosignature_time(
+            view.counterpart, view.requester, view.counterpart
+        )
+
+    def to_json(self, view: RequestView) -> dict[str, Any]:
+        party = self.node.party
+        until = self.evidence_until(view)
+        proven = None if until is None else format_time(datetime.fromtimestamp(until, tz=UTC))
+        data: dict[str, Any] = {
+            "id": view.id,
+            "kind": view.kind,
+            "direction": view.direction(party),
+            "requester": view.requester,
+            "counterpart": view.counterpart,
+            "seq": view.seq,
+            "time": view.time,
+            "format": view.format,
+            "level": view.level,
+            "subject": view.subject,
+            "precedence": view.body.get("precedence"),
+            "state": view.state,
+            "due": view.due,
+            "delivered_at": view.delivered_at,
+            "delivered_late": view.delivered_late,
+            "read_at": view.read_at,
+            "read_by": view.read_by,
+            "answered_at": view.answered_at,
+            "answer": view.answer,
+            "answer_id": view.answer_id,
+            "late": view.late,
+            "reason": view.reason,
+            "conditions": list(view.conditions),
+            "deferred_until": view.deferred_until,
+            "accepted_slot": view.accepted_slot,
+            "counter": view.counter,
+            "scheduled_slot": view.scheduled_slot,
+            "summary": view.summary,
+            "body": dict(view.body),
+            "evidence_until": proven,
+            "provable": _provable(view, until),
+            "history": [
+                {
+                    "time": step.time,
+                    "event": step.event,
+                    "actor": step.actor,
+                    "entry_id": step.entry_id,
+                    "applied": step.applied,
+                    "state": step.state,
+                    "late": step.late,
+                }
+                for step in view.history
+            ],
+        }
+        data["note"] = _note(view, data)
+        return data
+
+    # --- acting --------------------------------------------------------------------------
+
+    def request(self, new: NewRequest) -> Entry:
+        self.node.peer(new.to)
+        body = new.body(self.node.clock())
+        (entry,) = self.node.append(new.to, [("contact.request", body, ())])
+        return entry
+
+    def explain(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        *,
+        within_hours: int = DEFAULT_EXPLAIN_HOURS,
+        refs: Sequence[str] = (),
+        precedence: str = "priority",
+        lang: str = "en",
+        officer: str = "duty officer",
+    ) -> Entry:
+        self.node.peer(to)
+        _choice(precedence, PRECEDENCES, "precedence", "invalid-precedence")
+        body = {
+            "subject": subject,
+            "text": text,
+            "reply_within_hours": within_hours,
+            "precedence": precedence,
+            "lang": _lang(lang),
+            "officer": officer,
+        }
+        (entry,) = self.node.append(to, [("explain.request", body, tuple(refs))])
+        return entry
+
+    def respond(self, request_id: str, answer: Answer) -> Entry:
+        view = self._received(request_id, "answer")
+        now = self.node.clock()
+        kind_ok = (view.kind == "explain.request") == (answer.answer == "reply")
+        if answer.answer not in ANSWERS or not kind_ok:
+            allowed = (
+                "reply" if view.kind == "explain.request" else "accept, decline, counter or defer"
+            )
+            raise _invalid(f"a {view.kind} is answered with {allowed}", "invalid-answer")
+        self._check_transition(view, answer.answer)
+        body: dict[str, Any] = {"officer": answer.officer, "lang": _lang(answer.lang)}
+        if answer.answer == "reply":
+            body["text"] = answer.text
+            (entry,) = self.node.append(view.requester, [("explain.response", body, (view.id,))])
+            return entry
+        body["answer"] = answer.answer
+        if answer.answer == "accept":
+            count = len(view.body["slots"])
+            if answer.slot is None or not 1 <= answer.slot <= count:
+                raise _invalid(
+                    f"accept names one of the {count} proposed slots (--slot 1..{count})",
+                    "invalid-slot",
+                )
+            body["slot"] = answer.slot
+        elif answer.answer == "decline":
+            body["reason"] = answer.reason
+            if answer.conditions:
+                body["conditions"] = list(answer.conditions)
+        elif answer.answer == "counter":
+            if not answer.slots and answer.format is None:
+                raise _invalid(
+                    "a counter proposes new slots (--slot START/END) or a new --format", "no-slot"
+                )
+            if answer.slots:
+                body["slots"] = [
+                    _slot(slot, now, f"slot {n}") for n, slot in enumerate(answer.slots, 1)
+                ]
+            if answer.format is not None:
+                body["format"] = _choice(answer.format, FORMATS, "format", "invalid-format")
+        elif answer.answer == "defer":
+            if answer.until is None or answer.until <= now:
+                raise _invalid(
+                    "defer promises an answer by a time in the future (--until)", "until-past"
+                )
+            body["until"] = format_time(answer.until)
+        if answer.note is not None:
+            body["note"] = answer.note
+        (entry,) = self.node.append(view.requester, [("contact.response", body, (view.id,))])
+        return entry
+
+    def update(self, request_id: str, update: Update) -> Entry:
+        view = self.view(request_id)
+        party = self.node.party
+        if party not in (view.requester, view.counterpart):
+            raise CommandError("not a request of this node", code="unknown-request", status=404)
+        if view.kind != "contact.request":
+            raise _invalid(
+                "only a contact request is scheduled, held, cancelled or withdrawn",
+                "invalid-update",
+            )
+        _choice(update.status, UPDATES, "status", "invalid-status")
+        if update.status == "withdrawn" and party != view.requester:
+            raise CommandError(
+                f"only {view.requester}, who sent the request, may withdraw it",
+                code="not-requester",
+                status=403,
+            )
+        self._check_transition(view, _UPDATE_EVENTS[update.status])
+        body: dict[str, Any] = {
+            "status": update.status,
+            "officer": update.officer,
+            "lang": _lang(update.lang),
+        }
+        if update.status == "scheduled":
+            if update.slot is None:
+                raise _invalid("scheduled needs the agreed --slot START/END", "no-slot")
+            body["slot"] = _slot(update.slot, self.node.clock())
+        elif update.status == "held":
+            body["summary"] = update.summary
+        elif update.status == "cancelled" or update.reason is not None:
+            body["reason"] = update.reason
+        if update.note is not None and update.status == "scheduled":
+            body["note"] = update.note
+        other = view.counterpart if party == view.requester else view.requester
+        (entry,) = self.node.append(other, [("contact.update", body, (view.id,))])
+        return entry
+
+    def read(self, request_id: str, officer: str) -> Entry:
+        view = self._received(request_id, "mark as read")
+        if view.read_at is not None:
+            raise CommandError(
+                f"already read by {view.read_by} at {view.read_at}", code="already-read", status=409
+            )
+        (entry,) = self.node.append(
+            view.requester, [("receipt.read", {"officer": officer}, (view.id,))]
+        )
+        return entry
+
+    # --- checks --------------------------------------------------------------------------
+
+    def _received(self, request_id: str, what: str) -> RequestView:
+        view = self.view(request_id)
+        if view.counterpart != self.node.party:
+            raise CommandError(
+                f"only {view.counterpart}, who received the request, can {what} it",
+                code="not-recipient",
+                status=403,
+            )
+        return view
+
+    @staticmethod
+    def _check_transition(view: RequestView, event: str) -> None:
+        if (view.state, event) not in TRANSITIONS:
+            raise CommandError(
+                f"the request is {view.state}: it cannot be {event} now",
+                code="invalid-transition",
+                status=409,
+            )
+
+
+def _provable(view: RequestView, evidence_until: int | None) -> bool | None:
+    """For an unanswered request: does a counterpart checkpoint timed after the deadline
+    exist, so that ``openline prove unanswered`` can show it? None for other states."""
+    if view.state != "unanswered" or view.due is None:
+        return None
+    if evidence_until is None:
+        return False
+    return datetime.fromtimestamp(evidence_until, tz=UTC) > parse_time(view.due)
+
+
+def _note(view: RequestView, data: dict[str, Any]) -> str:
+    """One line that says exactly what is known and what is proven."""
+    if view.state == "proposed":
+        if view.due is not None and data["delivered_at"] is None:
+            return "not yet delivered: no receipt from the counterpart"
+        return "not yet delivered"
+    if view.delivered_late:
+        return (
+            f"delivered {view.delivered_at}, after its deadline {view.body['respond_by']}: "
+            "not held against the counterpart"
+        )
+    if view.state == "unanswered":
+        if data["provable"]:
+            return (
+                f"delivered {view.delivered_at}; no answer by {view.due}; provable with the "
+                f"counterpart's checkpoint of {data['evidence_until']}"
+            )
+        seen = data["evidence_until"] or "never"
+        return (
+            f"delivered {view.delivered_at}; no answer seen by {view.due}, but the counterpart's "
+            f"log is proven only up to {seen}: unproven until it is heard from after the deadline"
+        )
+    if view.late:
+        return f"answered {view.answered_at}, after its deadline"
+    return view.state
