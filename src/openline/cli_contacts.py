@@ -212,6 +212,8 @@ def requests(
 
     if state is not None and state not in STATES:
         fail(f"--state must be one of {', '.join(STATES)}")
+    if peer is not None and not is_party_id(peer):
+        fail(f"--peer {peer!r} is not a party id")
     params = {key: value for key, value in (("state", state), ("peer", peer)) if value}
     with access(directory) as handle:
         rows = handle.api("GET", "/api/v1/requests", params=params)["requests"]
@@ -252,7 +254,8 @@ def prove(
         data = handle.api("GET", f"/api/v1/proofs/{claim}/{entry_id}", raw=True)
     target = out_file or directory / "proofs" / f"{claim}-{entry_id[:16]}.json"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if out_file is None:  # our own folder; a folder the officer named must exist
+            target.parent.mkdir(exist_ok=True)
         target.write_bytes(data)
     except OSError as error:
         fail(f"cannot write {target}: {error.strerror}")

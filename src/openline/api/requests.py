@@ -13,9 +13,10 @@ from typing import Annotated, Any, Literal
 import anyio.to_thread
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from openline.core.errors import EncodingError
+from openline.core.requests import STATES
 from openline.core.timefmt import parse_user_time
 from openline.node.app import Node
 from openline.node.contacts import Answer, NewRequest, Official, Update
@@ -38,6 +39,21 @@ class OfficialIn(Strict):
 class SlotIn(Strict):
     start: str
     end: str
+
+
+def _only_fields_of(model: BaseModel, choice: str, allowed: frozenset[str]) -> None:
+    """Refuse a field given for another kind of answer or update (``--until`` with accept):
+    silently dropping what an officer typed would sign something other than they meant."""
+    common = {"answer", "status", "officer", "lang"}
+    stray = sorted(model.model_fields_set - common - allowed)
+    if stray:
+        takes = ", ".join(sorted(allowed)) or "nothing else"
+        raise CommandError(
+            f"{', '.join(stray)} {'is' if len(stray) == 1 else 'are'} not for {choice} "
+            f"({choice} takes {takes})",
+            code="unexpected-field",
+            status=422,
+        )
 
 
 def parse_when(text: str, field: str) -> datetime:
@@ -86,9 +102,24 @@ class RequestIn(Strict):
         )
 
 
+ANSWER_FIELDS: dict[str, frozenset[str]] = {
+    "accept": frozenset({"slot", "note"}),
+    "decline": frozenset({"reason", "conditions", "note"}),
+    "counter": frozenset({"slots", "format", "note"}),
+    "defer": frozenset({"until", "note"}),
+    "reply": frozenset({"text"}),
+}
+UPDATE_FIELDS: dict[str, frozenset[str]] = {
+    "scheduled": frozenset({"slot", "note"}),
+    "held": frozenset({"summary"}),
+    "cancelled": frozenset({"reason"}),
+    "withdrawn": frozenset({"reason"}),
+}
+
+
 class AnswerIn(Strict):
     answer: Literal["accept", "decline", "counter", "defer", "reply"]
-    slot: int | None = None
+    slot: StrictInt | None = None  # a number, not "1" or true
     reason: Text | None = None
     conditions: list[Text] = Field(default_factory=list, max_length=10)
     slots: list[SlotIn] = Field(default_factory=list, max_length=20)
@@ -100,6 +131,7 @@ class AnswerIn(Strict):
     lang: str = "en"
 
     def command(self) -> Answer:
+        _only_fields_of(self, self.answer, ANSWER_FIELDS[self.answer])
         required = {"decline": "reason", "reply": "text"}.get(self.answer)
         if required is not None and getattr(self, required) is None:
             raise CommandError(f"{self.answer} needs {required}", code=f"no-{required}", status=422)
@@ -128,6 +160,7 @@ class UpdateIn(Strict):
     lang: str = "en"
 
     def command(self) -> Update:
+        _only_fields_of(self, self.status, UPDATE_FIELDS[self.status])
         required = {"held": "summary", "cancelled": "reason"}.get(self.status)
         if required is not None and getattr(self, required) is None:
             raise CommandError(f"{self.status} needs {required}", code=f"no-{required}", status=422)
@@ -146,7 +179,7 @@ class ExplainIn(Strict):
     to: Short
     subject: Annotated[str, Field(min_length=1, max_length=400)]
     text: Text
-    within_hours: int = Field(default=48, ge=1, le=720)
+    within_hours: StrictInt = Field(default=48, ge=1, le=720)
     refs: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(
         default_factory=list, max_length=4
     )
@@ -179,6 +212,21 @@ def requests_router(node: Node) -> APIRouter:
     async def list_requests(
         state: str | None = None, peer: str | None = None, direction: str | None = None
     ) -> dict[str, Any]:
+        if state is not None and state not in STATES:
+            raise CommandError(
+                f"state must be one of {', '.join(STATES)}, not {state!r}",
+                code="invalid-state",
+                status=422,
+            )
+        if direction is not None and direction not in ("in", "out"):
+            raise CommandError(
+                f"direction must be in or out, not {direction!r}",
+                code="invalid-direction",
+                status=422,
+            )
+        if peer is not None:
+            node.peer(peer)  # 404 unknown-peer: an empty list would hide a typo
+
         def listing() -> list[dict[str, Any]]:
             views = sorted(contacts.views().values(), key=lambda view: view.time)
             return [

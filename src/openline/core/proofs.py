@@ -28,40 +28,46 @@ timestamps are whole seconds, truncated, hence the one-second margin). So an ans
 dated ``>= Q.time > T0 + 1 s``, is not in ``[0, k)``. It would also have to contain Q's id,
 a hash of Q's signed bytes, which did not exist before S signed Q.
 
-Each "leaf + inclusion + checkpoint" part is a C2SP tlog-proof (c2sp.org/tlog-proof) whose
-``extra`` line carries the leaf; the bundle is RFC 8785 JSON holding those texts and the
-counterpart's range. Parsing is strict: one spelling per proof, every field known, every
-signature line expected. :func:`check_proof` either returns a :class:`ProofVerdict` or
-raises :class:`ProofError` with a code and a message naming what failed.
+The bytes of a proof (the RFC 8785 JSON wrapper and its C2SP tlog-proof parts) are read and
+written by :mod:`openline.core.proof_format`; this module decides what they mean. Checking
+is strict: every signature line expected, every entry in its log and place.
+:func:`check_proof` either returns a :class:`ProofVerdict` or raises :class:`ProofError`
+(defined with the format, re-exported here) with a code and a message naming what failed.
 
 Pure: no I/O, no clock. A proof speaks of the times its signatures carry, never of now.
 """
 
 from __future__ import annotations
 
-import base64
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
-from openline.core.canonical import canonical_bytes, parse_canonical
 from openline.core.card import Card
 from openline.core.checkpoint import Checkpoint
 from openline.core.cosignature import COSIGNATURE_SIZE, Cosignature, verify_cosignature
 from openline.core.entry import Entry, verify_entry_signature
-from openline.core.errors import EncodingError, EntryError, NoteError, OpenlineError
-from openline.core.keys import SIGNATURE_SIZE, strict_b64decode
+from openline.core.errors import EntryError, NoteError
+from openline.core.keys import SIGNATURE_SIZE
 from openline.core.link import log_origin
-from openline.core.merkle import (
-    HASH_SIZE,
-    leaf_hash,
-    root_from_compact_range_and_suffix,
-    verify_inclusion,
-)
+from openline.core.merkle import leaf_hash, root_from_compact_range_and_suffix, verify_inclusion
 from openline.core.note import Note, NoteSignature
 from openline.core.obligations import ANSWERED_BY, PROVABLE_DEADLINES, deadline, is_answer_to
+from openline.core.proof_format import (
+    CLAIMS,
+    PROOF_TYPE,
+    PROOF_VERSION,
+    TLOG_PROOF_HEADER,
+    Claim,
+    ProofError,
+    TlogProof,
+    bundle_from_bytes,
+    bundle_to_bytes,
+    decode_b64,
+    decode_hash,
+    encode_b64,
+)
 from openline.core.timefmt import format_time, parse_time
 
 __all__ = [
@@ -80,43 +86,8 @@ __all__ = [
     "unanswered_proof",
 ]
 
-PROOF_TYPE = "openline.proof"
-PROOF_VERSION = 1
-TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
-Claim = Literal["delivery", "answer", "unanswered"]
-CLAIMS: tuple[Claim, ...] = ("delivery", "answer", "unanswered")
-
-_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "delivery": ("type", "version", "claim", "entry"),
-    "answer": ("type", "version", "claim", "request", "answer"),
-    "unanswered": ("type", "version", "claim", "request", "counterpart"),
-}
-_COUNTERPART_FIELDS = ("prefix_checkpoint", "prefix_range", "entries", "checkpoint")
-# tlog-proof "Format": ASCII decimal, no leading zeroes. 2**64 - 1 has 20 digits.
-_DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
-# An inclusion proof in a tree below 2**64 has at most 64 hashes.
-_MAX_PROOF_HASHES = 64
 _SECOND = timedelta(seconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class ProofError(OpenlineError, ValueError):
-    """A proof that does not hold, or input a builder cannot make a proof of.
-
-    Codes: ``malformed`` (framing, JSON, fields, base64, tlog-proof or note syntax),
-    ``missing-card``, ``bad-entry`` (a leaf that is not a valid entry), ``bad-signature``
-    (an entry, checkpoint or cosignature that the card's key did not make, or a missing
-    or unexpected signature line), ``wrong-log`` (a checkpoint or entry of another log or
-    index), ``not-included`` (an inclusion proof or range that does not reach the
-    checkpoint's root), ``bad-range`` (counterpart entries that are not the consecutive
-    range the checkpoints need), ``not-an-answer``, ``not-provable`` (a kind without a
-    deadline from signed data), ``delivered-late`` (delivered after the deadline),
-    ``too-early`` (the counterpart's checkpoint is not after the deadline),
-    ``prefix-too-late`` (the hidden prefix is not fixed before the request), ``answered``
-    (a disclosed entry answers the request) and ``bad-input`` (a builder's input).
-    """
-
-    code = "bad-proof"
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +205,9 @@ def delivery_proof(entry: IncludedEntry) -> bytes:
         ProofError: code ``bad-input`` if the leaf is no entry or the note lacks the
             sender's signature or the recipient's cosignature.
     """
-    return _bundle({"claim": "delivery", "entry": _tlog_proof(entry, "entry", required=True)})
+    return bundle_to_bytes(
+        {"claim": "delivery", "entry": _tlog_proof(entry, "entry", required=True)}
+    )
 
 
 def answer_proof(request: IncludedEntry, answer: IncludedEntry) -> bytes:
@@ -244,7 +217,7 @@ def answer_proof(request: IncludedEntry, answer: IncludedEntry) -> bytes:
     Raises:
         ProofError: code ``bad-input`` as :func:`delivery_proof`.
     """
-    return _bundle(
+    return bundle_to_bytes(
         {
             "claim": "answer",
             "request": _tlog_proof(request, "request", required=True),
@@ -286,11 +259,11 @@ def unanswered_proof(
         "prefix_checkpoint": None
         if prefix_note is None
         else own_checkpoint(prefix_note, "prefix checkpoint"),
-        "prefix_range": [_b64(item) for item in prefix_range],
-        "entries": [_b64(leaf) for leaf in suffix_leaves],
+        "prefix_range": [encode_b64(item) for item in prefix_range],
+        "entries": [encode_b64(leaf) for leaf in suffix_leaves],
         "checkpoint": own_checkpoint(final_note, "final checkpoint"),
     }
-    return _bundle(
+    return bundle_to_bytes(
         {
             "claim": "unanswered",
             "request": _tlog_proof(request, "request", required=True),
@@ -318,11 +291,6 @@ def earliest_final_timestamp(request: Entry, delivered_at: datetime) -> int:
     return _whole_seconds(due) + 1
 
 
-def _bundle(parts: Mapping[str, Any]) -> bytes:
-    # RFC 8785, then one newline: a text file with exactly one spelling.
-    return canonical_bytes({"type": PROOF_TYPE, "version": PROOF_VERSION, **parts}) + b"\n"
-
-
 def _parse_input_leaf(leaf: bytes, where: str) -> Entry:
     try:
         return Entry.from_leaf(leaf)
@@ -335,7 +303,7 @@ def _tlog_proof(entry: IncludedEntry, where: str, *, required: bool) -> str:
     note = _select_lines(
         entry.checkpoint_note, parsed.sender, parsed.recipient, required=required, where=where
     )
-    return _TlogProof(entry.leaf, entry.index, tuple(entry.inclusion), note).to_text()
+    return TlogProof(entry.leaf, entry.index, tuple(entry.inclusion), note).to_text()
 
 
 def _select_lines(note: bytes, owner: str, cosigner: str, *, required: bool, where: str) -> bytes:
@@ -355,48 +323,6 @@ def _select_lines(note: bytes, owner: str, cosigner: str, *, required: bool, whe
     if required and not cosigned:
         raise ProofError(f"{where} checkpoint is not cosigned by {cosigner}", code="bad-input")
     return Note(text=parsed.text, signatures=(signed[0], *cosigned[:1])).to_bytes()
-
-
-# --- the tlog-proof part ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _TlogProof:
-    """A c2sp.org/tlog-proof@v1 whose ``extra`` is the entry's leaf."""
-
-    leaf: bytes
-    index: int
-    hashes: tuple[bytes, ...]
-    note: bytes
-
-    def to_text(self) -> str:
-        lines = [TLOG_PROOF_HEADER, f"extra {_b64(self.leaf)}", f"index {self.index}"]
-        lines.extend(_b64(item) for item in self.hashes)
-        # tlog-proof "Format": the proof lines, an empty line, the checkpoint verbatim.
-        return "\n".join(lines) + "\n\n" + self.note.decode("utf-8")
-
-    @classmethod
-    def from_text(cls, text: str, where: str) -> _TlogProof:
-        head, sep, note = text.partition("\n\n")
-        lines = head.split("\n")
-        # tlog-proof "Format": the first line is the header; our profile requires `extra`.
-        if not sep or len(lines) < 3 or lines[0] != TLOG_PROOF_HEADER:
-            raise ProofError(
-                f"{where} is not a {TLOG_PROOF_HEADER} with extra and index lines",
-                code="malformed",
-            )
-        extra, index_line, *hash_lines = lines[1:]
-        if not extra.startswith("extra "):
-            raise ProofError(f"{where}: the extra line (the leaf) is missing", code="malformed")
-        leaf = _unb64(extra[len("extra ") :], f"{where} extra")
-        if not index_line.startswith("index ") or not _DECIMAL.fullmatch(index_line[6:]):
-            raise ProofError(f"{where}: the index line is not 'index <decimal>'", code="malformed")
-        if len(hash_lines) > _MAX_PROOF_HASHES:
-            raise ProofError(f"{where}: too many inclusion hashes", code="malformed")
-        hashes = tuple(
-            _unb64_hash(line, f"{where} inclusion hash {i}") for i, line in enumerate(hash_lines)
-        )
-        return cls(leaf, int(index_line[6:]), hashes, note.encode("utf-8"))
 
 
 # --- checking --------------------------------------------------------------------------
@@ -438,7 +364,7 @@ def check_proof(data: bytes, cards: Sequence[Card]) -> ProofVerdict:
         ProofError: anything that does not hold, with a code (see :class:`ProofError`) and
             a message naming the part that failed.
     """
-    bundle = _parse_bundle(data)
+    bundle = bundle_from_bytes(data)
     keys = _Cards(cards)
     claim: Claim = bundle["claim"]
     if claim == "delivery":
@@ -448,55 +374,6 @@ def check_proof(data: bytes, cards: Sequence[Card]) -> ProofVerdict:
     if claim == "answer":
         return _check_answer(request, delivered_at, bundle["answer"], keys)
     return _check_unanswered(request, delivered_at, bundle["counterpart"], keys)
-
-
-def _parse_bundle(data: bytes) -> dict[str, Any]:
-    # orjson refuses lone surrogates, so every string of the bundle encodes back to UTF-8.
-    if not isinstance(data, bytes) or not data.endswith(b"\n"):
-        raise ProofError("a proof is RFC 8785 JSON followed by one newline", code="malformed")
-    try:
-        obj = parse_canonical(data[:-1])
-    except EncodingError as error:
-        raise ProofError(f"proof is not canonical JSON: {error}", code="malformed") from error
-    if not isinstance(obj, dict):
-        raise ProofError("proof must be a JSON object", code="malformed")
-    if obj.get("type") != PROOF_TYPE or type(obj.get("version")) is not int:
-        raise ProofError(f"not an {PROOF_TYPE} document", code="malformed")
-    if obj["version"] != PROOF_VERSION:
-        raise ProofError(f"unsupported proof version {obj['version']}", code="malformed")
-    claim = obj.get("claim")
-    if not isinstance(claim, str) or claim not in _FIELDS:
-        raise ProofError(f"proof.claim must be one of {', '.join(CLAIMS)}", code="malformed")
-    _require_fields(obj, _FIELDS[claim], "proof")
-    for name in ("entry", "request", "answer"):
-        if name in obj and not isinstance(obj[name], str):
-            raise ProofError(f"proof.{name} must be a tlog-proof text", code="malformed")
-    if claim == "unanswered":
-        counterpart = obj["counterpart"]
-        if not isinstance(counterpart, dict):
-            raise ProofError("proof.counterpart must be an object", code="malformed")
-        _require_fields(counterpart, _COUNTERPART_FIELDS, "proof.counterpart")
-        prefix = counterpart["prefix_checkpoint"]
-        if not isinstance(counterpart["checkpoint"], str) or not (
-            prefix is None or isinstance(prefix, str)
-        ):
-            raise ProofError("proof.counterpart checkpoints must be note texts", code="malformed")
-        for name in ("prefix_range", "entries"):
-            items = counterpart[name]
-            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                raise ProofError(
-                    f"proof.counterpart.{name} must be a list of base64", code="malformed"
-                )
-    return obj
-
-
-def _require_fields(obj: Mapping[str, Any], names: Sequence[str], where: str) -> None:
-    missing = [name for name in names if name not in obj]
-    extra = sorted(set(obj) - set(names))
-    if missing:
-        raise ProofError(f"{where} lacks field {missing[0]!r}", code="malformed")
-    if extra:
-        raise ProofError(f"{where} has unknown field {extra[0]!r}", code="malformed")
 
 
 def _parse_entry(leaf: bytes, where: str) -> Entry:
@@ -533,7 +410,7 @@ def _check_included(
     """An entry (of the ``log`` (sender, recipient) if given), its signature, and its
     inclusion under a checkpoint its sender signed and its recipient cosigned (required if
     ``cosigned``, optional if None)."""
-    part = _TlogProof.from_text(text, where)
+    part = TlogProof.from_text(text, where)
     entry = _parse_entry(part.leaf, f"{where} leaf")
     if log is not None and (entry.sender, entry.recipient) != log:
         raise ProofError(
@@ -749,7 +626,7 @@ def _check_unanswered(
                 code="prefix-too-late",
             )
         prefix_size, prefix_root = prefix.size, prefix.root
-    hidden = [_unb64_hash(item, "counterpart prefix range") for item in counterpart["prefix_range"]]
+    hidden = [decode_hash(item, "counterpart prefix range") for item in counterpart["prefix_range"]]
     if len(hidden) != prefix_size.bit_count():
         raise ProofError(
             f"the compact range of {prefix_size} entries has {prefix_size.bit_count()} "
@@ -764,7 +641,7 @@ def _check_unanswered(
             code="not-included",
         )
     leaves = [
-        _unb64(item, f"counterpart entry {i}") for i, item in enumerate(counterpart["entries"])
+        decode_b64(item, f"counterpart entry {i}") for i, item in enumerate(counterpart["entries"])
     ]
     if prefix_size + len(leaves) != final.size:
         raise ProofError(
@@ -806,25 +683,7 @@ def _check_unanswered(
     )
 
 
-# --- small helpers ---------------------------------------------------------------------
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _unb64(text: str, where: str) -> bytes:
-    try:
-        return strict_b64decode(text)
-    except ValueError as error:
-        raise ProofError(f"{where} is not canonical base64", code="malformed") from error
-
-
-def _unb64_hash(text: str, where: str) -> bytes:
-    value = _unb64(text, where)
-    if len(value) != HASH_SIZE:
-        raise ProofError(f"{where} is not a {HASH_SIZE}-byte hash", code="malformed")
-    return value
+# --- cosignature times -----------------------------------------------------------------
 
 
 def _utc(timestamp: int, where: str) -> datetime:

@@ -122,6 +122,9 @@ class Node:
         self._cache_lock = threading.Lock()
         self.listeners: list[Callable[[str], None]] = []
         self.running = False
+        # Bumped whenever the transcript or its receipts change: folds cached in memory
+        # (the request views) are recomputed only when it moved.
+        self.revision = 0
         self.contacts = Contacts(self)
         self.watcher = DeadlineWatcher(self)
         with self.store.read() as connection:
@@ -264,6 +267,7 @@ class Node:
             except BaseException:
                 self._outgoing.pop(peer, None)  # the tree ran ahead of the store: reload
                 raise
+        self.revision += 1
         with self._cache_lock:
             pending = self._unreceipted.setdefault(peer, {})
             if len(pending) < MAX_CACHED_LEAVES:
@@ -362,6 +366,7 @@ class Node:
                     projections.project(connection, fresh, self.config.ack_objectives(), delivered)
                 if isinstance(outcome, Accepted):
                     log.apply(outcome)
+                self.revision += 1
                 self.link_health(peer).last_heard = now
             elif isinstance(outcome, Equivocation):
                 evidence = outcome.evidence
@@ -410,6 +415,7 @@ class Node:
                 cosignature.timestamp,
                 self.config.ack_objectives(),
             )
+        self.revision += 1
         health = self.link_health(peer)
         health.last_receipt = self.clock()
         health.failures = 0
@@ -560,4 +566,5 @@ class Node:
                 rows = projections.rebuild(
                     connection, entries, self.config.ack_objectives(), receipts
                 )
+            self.revision += 1
         return {"entries": len(entries), "messages": rows}

@@ -150,6 +150,19 @@ class Update:
     lang: str = "en"
 
 
+_DONE = {
+    "accept": "accepted",
+    "decline": "declined",
+    "counter": "countered",
+    "defer": "deferred",
+    "reply": "replied to",
+    "schedule": "scheduled",
+    "hold": "held",
+    "cancel": "cancelled",
+    "withdraw": "withdrawn",
+}
+"""How an event reads in "it cannot be … now"."""
+
 ANSWERS = ("accept", "decline", "counter", "defer", "reply")
 UPDATES = ("scheduled", "held", "cancelled", "withdrawn")
 _UPDATE_EVENTS = {
@@ -165,18 +178,32 @@ class Contacts:
 
     def __init__(self, node: Node) -> None:
         self.node = node
+        self._folded: tuple[int, dict[str, RequestView]] | None = None
 
     # --- reading -------------------------------------------------------------------------
 
     def views(self, now: datetime | None = None) -> dict[str, RequestView]:
         """Every request of every link, folded from the transcript at ``now``."""
+        at = now or self.node.clock()
+        revision = self.node.revision
+        if self._folded is None or self._folded[0] != revision:
+            # Folded again only when the transcript or its receipts changed; the deadline
+            # watcher asks every second, and applying the clock (``at``) is cheap.
+            self._folded = (revision, self._fold())
+        return {request_id: view.at(at) for request_id, view in self._folded[1].items()}
+
+    def _fold(self) -> dict[str, RequestView]:
         store = self.node.store
         entries = [
             Entry.from_leaf(stored.leaf)
             for stored in store.entries_of_kinds(sorted(REQUEST_KINDS | FOLLOW_UP_KINDS))
         ]
-        deliveries = {log: DeliveryTimes(pairs) for log, pairs in store.delivery_receipts().items()}
-        return fold_requests(entries, deliveries, now or self.node.clock())
+        logs = {(e.sender, e.recipient) for e in entries if e.kind in REQUEST_KINDS}
+        if not logs:
+            return {}
+        receipts = store.delivery_receipts(logs)
+        deliveries = {log: DeliveryTimes(pairs) for log, pairs in receipts.items()}
+        return fold_requests(entries, deliveries)
 
     def view(self, request_id: str, now: datetime | None = None) -> RequestView:
         view = self.views(now).get(request_id)
@@ -390,7 +417,7 @@ class Contacts:
     def _check_transition(view: RequestView, event: str) -> None:
         if (view.state, event) not in TRANSITIONS:
             raise CommandError(
-                f"the request is {view.state}: it cannot be {event} now",
+                f"the request is {view.state}: it cannot be {_DONE.get(event, event)} now",
                 code="invalid-transition",
                 status=409,
             )

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from openline.core import proofs
 from openline.core.card import Card
 from openline.core.cosignature import Cosignature
@@ -20,9 +22,15 @@ from openline.core.entry import Entry
 from openline.core.errors import OpenlineError
 from openline.core.merkle import MerkleTree
 from openline.core.note import Note, add_signatures
-from openline.core.obligations import PROVABLE_DEADLINES, deadline, is_answer_to
-from openline.core.timefmt import format_time
+from openline.core.obligations import (
+    PROVABLE_DEADLINES,
+    deadline,
+    expects_answer,
+    is_answer_to,
+)
+from openline.core.timefmt import format_time, parse_time
 from openline.node.errors import CommandError
+from openline.store import schema
 from openline.store.database import StoredCosignature
 
 if TYPE_CHECKING:
@@ -101,11 +109,11 @@ class Prover:
     def answer(self, entry_id: str) -> bytes:
         """``entry_id`` names the request or its answer."""
         entry = self._entry(entry_id)
-        if entry.kind in PROVABLE_DEADLINES:
+        if expects_answer(entry):  # a request or a hotline message: find its answer
             request = entry
             answer_id = self._first_answer_id(request)
             if answer_id is None:
-                raise _cannot("the request has no answer to prove", "unanswered")
+                raise _cannot(f"the {request.kind} has no answer to prove", "unanswered")
             answer = self._entry(answer_id)
         else:
             answer = entry
@@ -132,6 +140,12 @@ class Prover:
         return proofs.answer_proof(included_request, self._included(answer, receipt))
 
     def _first_answer_id(self, request: Entry) -> str | None:
+        if request.kind not in PROVABLE_DEADLINES:  # a hotline message: its acknowledgement
+            with self.node.store.read() as connection:
+                ack_id = connection.execute(
+                    select(schema.messages.c.ack_id).where(schema.messages.c.id == request.id)
+                ).scalar()
+            return None if ack_id is None else str(ack_id)
         view = self.node.contacts.view(request.id)
         for step in view.history:
             if step.applied and step.entry_id is not None and step.event != "read":
@@ -139,6 +153,19 @@ class Prover:
                 if is_answer_to(candidate, request):
                     return candidate.id
         return None
+
+    def _not_withdrawn_by(self, request: Entry, due: datetime) -> None:
+        """A request its sender withdrew before the deadline was owed no answer. The proof
+        would not show the withdrawal (it discloses nothing of the sender's later log), so
+        the node refuses to make one rather than hand out a misleading non-answer."""
+        view = self.node.contacts.view(request.id)
+        for step in view.history:
+            if step.applied and step.event == "withdraw" and parse_time(step.time) <= due:
+                raise _cannot(
+                    f"{request.sender} withdrew the request at {step.time}, before its deadline "
+                    f"{format_time(due)}: no answer was owed",
+                    "withdrawn",
+                )
 
     def unanswered(self, entry_id: str) -> bytes:
         request = self._entry(entry_id)
@@ -155,6 +182,7 @@ class Prover:
                 "the counterpart cannot be held to it",
                 "delivered-late",
             )
+        self._not_withdrawn_by(request, due)
         them, us = request.recipient, request.sender
         timed = self.node.store.cosignatures(them, us, them)
         earliest = proofs.earliest_final_timestamp(request, delivered)

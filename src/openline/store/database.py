@@ -7,7 +7,7 @@ serialise their writes instead of failing half-way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,18 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import QueuePool
@@ -325,19 +336,32 @@ class Store:
                 for row in rows
             ]
 
-    def delivery_receipts(self) -> dict[tuple[str, str], list[tuple[int, int]]]:
-        """Each log's receipts: the cosignatures made by its recipient."""
+    def delivery_receipts(
+        self, logs: Iterable[tuple[str, str]] | None = None
+    ) -> dict[tuple[str, str], list[tuple[int, int]]]:
+        """Each log's receipts (the cosignatures made by its recipient), as the earliest
+        ``(size, timestamp)`` per size: heartbeats re-cosign a size many times over."""
         table = schema.cosignatures
-        with self.read() as connection:
-            rows = connection.execute(
-                select(
-                    table.c.log_sender, table.c.log_recipient, table.c.size, table.c.timestamp
-                ).where(table.c.cosigner == table.c.log_recipient)
+        query = (
+            select(
+                table.c.log_sender,
+                table.c.log_recipient,
+                table.c.size,
+                func.min(table.c.timestamp).label("first"),
             )
-            found: dict[tuple[str, str], list[tuple[int, int]]] = {}
-            for row in rows:
+            .where(table.c.cosigner == table.c.log_recipient)
+            .group_by(table.c.log_sender, table.c.log_recipient, table.c.size)
+        )
+        if logs is not None:
+            wanted = sorted(set(logs))
+            if not wanted:
+                return {}
+            query = query.where(tuple_(table.c.log_sender, table.c.log_recipient).in_(wanted))
+        found: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        with self.read() as connection:
+            for row in connection.execute(query):
                 found.setdefault((row.log_sender, row.log_recipient), []).append(
-                    (int(row.size), int(row.timestamp))
+                    (int(row.size), int(row.first))
                 )
         return found
 

@@ -115,6 +115,13 @@ meta = Table(
 )
 
 Index("messages_by_peer", messages.c.sender, messages.c.recipient, messages.c.seq)
+# What is owed an acknowledgement, by deadline: the watcher reads it every second.
+Index(
+    "messages_unacknowledged",
+    messages.c.ack_due,
+    sqlite_where=messages.c.ack_id.is_(None),
+    postgresql_where=messages.c.ack_id.is_(None),
+)
 # Requests and their follow-ups are read by kind; hotline traffic, the bulk, stays unindexed.
 Index(
     "entries_by_kind",

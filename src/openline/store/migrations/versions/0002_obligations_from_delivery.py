@@ -1,4 +1,4 @@
-"""Obligations run from delivery; entries are indexed by kind; a cache version is kept.
+"""Obligations run from delivery; entries indexed by kind; a cache version is kept.
 
 The message cache gains ``delivered_at`` and its ``ack_due`` becomes empty until delivery.
 The cache is dropped and recreated rather than altered: it is a fold, and the node rebuilds
@@ -20,6 +20,7 @@ branch_labels = None
 depends_on = None
 
 _NOT_HOTLINE = sa.text("kind <> 'hotline.message'")
+_UNACKNOWLEDGED = sa.text("ack_id IS NULL")
 
 
 def upgrade() -> None:
@@ -42,6 +43,13 @@ def upgrade() -> None:
         sa.Column("ack_officer", sa.Text(), nullable=True),
     )
     op.create_index("messages_by_peer", "messages", ["sender", "recipient", "seq"])
+    op.create_index(
+        "messages_unacknowledged",
+        "messages",
+        ["ack_due"],
+        sqlite_where=_UNACKNOWLEDGED,
+        postgresql_where=_UNACKNOWLEDGED,
+    )
     op.create_index(
         "entries_by_kind",
         "entries",

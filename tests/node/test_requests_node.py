@@ -1,0 +1,169 @@
+"""Requests, deadlines, alarms and proofs on in-process nodes with an explicit clock.
+
+The end-to-end suite drives the same commands through real processes; here a fake clock
+lets a deadline pass without waiting, and every step is checked on both nodes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import delete, select
+
+from openline.core.proofs import check_proof
+from openline.node.app import NewMessage, Node
+from openline.node.contacts import Answer, NewRequest, Official, Update
+from openline.node.errors import CommandError
+from openline.node.projections import CACHE_VERSION
+from openline.node.proving import Prover
+from openline.store import Store, schema
+from pair import FakeClock, make_pair, pump
+
+
+def ask(node: Node, clock: FakeClock, respond_in: timedelta, **changes: object) -> str:
+    now = clock()
+    fields: dict[str, object] = {
+        "to": "prc-mnd",
+        "format": "video-call",
+        "level": "chief-of-defence",
+        "subject": "Risk reduction",
+        "from_official": Official("Gen. Dan Caine", "Chairman of the Joint Chiefs of Staff"),
+        "to_official": Official("Gen. Liu Zhenli", "Chief of the Joint Staff Department"),
+        "slots": [(now + timedelta(days=2), now + timedelta(days=2, hours=1))],
+        "respond_by": now + respond_in,
+        **changes,
+    }
+    return node.contacts.request(NewRequest(**fields)).id  # type: ignore[arg-type]
+
+
+def exchange(us: Node, prc: Node) -> None:
+    """Both directions once: entries (or a heartbeat) and their receipts."""
+    pump(us, prc)
+    pump(prc, us)
+
+
+def test_migrations_build_exactly_the_declared_schema(tmp_path: Path) -> None:
+    store = Store.open_sqlite(tmp_path / "fresh.db")
+    try:
+        with store.read() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), schema.metadata)
+    finally:
+        store.close()
+    assert differences == []
+
+
+def test_a_node_rebuilds_caches_written_by_another_release(tmp_path: Path) -> None:
+    us, prc, _ = make_pair(tmp_path)
+    us.send_messages(["prc-mnd"], [NewMessage("hello", "flash")])
+    pump(us, prc)
+    with prc.store.write() as connection:
+        before = connection.execute(select(schema.messages)).all()
+        connection.execute(delete(schema.messages))
+        Store.set_meta(connection, "cache_version", "1")
+    prc.close()
+    reopened = Node(prc.home, clock=prc.clock)
+    try:
+        with reopened.store.read() as connection:
+            assert connection.execute(select(schema.messages)).all() == before
+            assert Store.get_meta(connection, "cache_version") == CACHE_VERSION
+    finally:
+        reopened.close()
+
+
+def test_acknowledgement_objective_runs_from_delivery(tmp_path: Path) -> None:
+    us, prc, clock = make_pair(tmp_path)
+    (message,) = us.send_messages(["prc-mnd"], [NewMessage("line was down", "flash")])
+    clock.advance(minutes=30)  # undelivered for longer than the flash objective
+    assert us.status()["overdue_acks"] == {"ours": 0, "theirs": 0}
+    pump(us, prc)
+    row = next(v for v in us.message_views() if v["id"] == message.id)
+    assert row["delivered_at"] is not None
+    assert row["ack_due"] > row["delivered_at"]
+    clock.advance(minutes=9)
+    assert prc.status()["overdue_acks"]["ours"] == 0
+    clock.advance(minutes=2)
+    assert prc.status()["overdue_acks"]["ours"] == 1
+    assert us.status()["overdue_acks"]["theirs"] == 1
+
+
+def test_a_request_unanswered_past_its_deadline_alarms_once_and_is_provable(
+    tmp_path: Path,
+) -> None:
+    us, prc, clock = make_pair(tmp_path)
+    exchange(us, prc)  # timed checkpoints of both logs from before the request
+    clock.advance(seconds=5)
+    request_id = ask(us, clock, timedelta(minutes=10))
+    assert us.contacts.view(request_id).state == "proposed"
+    exchange(us, prc)
+    assert us.contacts.view(request_id).state == "delivered"
+    assert prc.contacts.view(request_id).state == "delivered"
+    prc.ack(request_id, "Sr. Col. Zhang Wei")  # for a request, acknowledging is reading
+    exchange(us, prc)
+    assert us.contacts.view(request_id).read_by == "Sr. Col. Zhang Wei"
+
+    assert us.watcher.tick() == []
+    clock.advance(minutes=11)
+    raised = us.watcher.tick()
+    assert [(a.id, a.kind, a.owed_by) for a in raised] == [(request_id, "unanswered", "prc-mnd")]
+    assert us.watcher.tick() == []  # raised once, then kept
+    assert [a.id for a in prc.watcher.tick()] == [request_id]  # the debtor sees it too
+
+    with pytest.raises(CommandError) as early:
+        Prover(us).prove("unanswered", request_id)
+    assert early.value.code == "not-provable-yet"  # nothing from prc-mnd since the deadline
+    exchange(us, prc)  # a heartbeat: prc-mnd's log, timed after the deadline
+    shown = us.contacts.to_json(us.contacts.view(request_id))
+    assert shown["state"] == "unanswered"
+    assert shown["provable"] is True
+    proof = Prover(us).prove("unanswered", request_id)
+    verdict = check_proof(proof, [us.card(), prc.card()])
+    assert verdict.claim == "unanswered"
+
+    clock.advance(minutes=1)
+    prc.contacts.respond(request_id, Answer("decline", reason="Not now", officer="Col. Li"))
+    exchange(us, prc)
+    view = us.contacts.view(request_id)
+    assert (view.state, view.late) == ("declined", True)
+    assert us.watcher.tick() == []
+    assert us.watcher.alarms() == []  # cleared by the answer
+    assert check_proof(proof, [us.card(), prc.card()]).claim == "unanswered"  # still true
+    answer = Prover(us).prove("answer", request_id)
+    assert check_proof(answer, [us.card(), prc.card()]).late is True
+
+
+def test_commands_refuse_what_the_state_does_not_allow(tmp_path: Path) -> None:
+    us, prc, clock = make_pair(tmp_path)
+    request_id = ask(us, clock, timedelta(hours=1))
+    exchange(us, prc)
+    with pytest.raises(CommandError) as own:
+        us.contacts.respond(request_id, Answer("accept", slot=1))
+    assert own.value.code == "not-recipient"
+    with pytest.raises(CommandError) as slot:
+        prc.contacts.respond(request_id, Answer("accept", slot=2))
+    assert slot.value.code == "invalid-slot"
+    with pytest.raises(CommandError) as withdraw:
+        prc.contacts.update(request_id, Update("withdrawn"))
+    assert withdraw.value.code == "not-requester"
+    us.contacts.update(request_id, Update("withdrawn", reason="Overtaken by events"))
+    exchange(us, prc)
+    with pytest.raises(CommandError) as late:
+        prc.contacts.respond(request_id, Answer("accept", slot=1))
+    assert late.value.code == "invalid-transition"
+    assert prc.store.leaf_hashes("prc-mnd", "us-dod") == []  # nothing signed for the refusals
+
+
+def test_request_views_follow_new_entries_without_a_stale_cache(tmp_path: Path) -> None:
+    us, prc, clock = make_pair(tmp_path)
+    request_id = ask(us, clock, timedelta(hours=1), format="meeting", location="Honolulu")
+    exchange(us, prc)
+    assert prc.contacts.view(request_id).state == "delivered"  # cached now
+    prc.contacts.respond(request_id, Answer("accept", slot=1, officer="Col. Li"))
+    assert prc.contacts.view(request_id).state == "accepted"
+    exchange(us, prc)
+    agreed = us.contacts.view(request_id).accepted_slot
+    assert agreed is not None
+    assert us.contacts.view(request_id).state == "accepted"
