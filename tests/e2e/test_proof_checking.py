@@ -402,3 +402,43 @@ def test_unreadable_proof_or_card_exits_2(proofs: Proofs, tmp_path: Path, case: 
     assert "Traceback" not in result.stderr, shown
     assert "internal error" not in result.stderr, shown
     assert result.stdout == "", shown
+
+
+def test_the_api_checks_proofs_as_check_proof_does(proofs: Proofs) -> None:
+    text = proofs.files["unanswered"].read_text("utf-8")
+    with_node_cards = proofs.us.api("POST", "/api/v1/proofs/check", {"proof": text})
+    assert with_node_cards.status_code == 200, with_node_cards.text
+    assert with_node_cards.json()["valid"] is True
+    assert with_node_cards.json()["verdict"]["claim"] == "unanswered"
+
+    cards = [json.loads(path.read_text("utf-8")) for path in proofs.cards]
+    given = proofs.prc.api("POST", "/api/v1/proofs/check", {"proof": text, "cards": cards})
+    assert given.json()["valid"] is True
+    offline = run_cli(
+        "check-proof",
+        proofs.files["unanswered"],
+        "--card",
+        proofs.cards[0],
+        "--card",
+        proofs.cards[1],
+        "--json",
+    )
+    assert given.json()["lines"] == json.loads(offline.stdout)["lines"]
+
+    document = load(proofs.files["unanswered"])
+    assert len(document["counterpart"]["entries"]) >= 2  # so reversing them reorders
+    document["counterpart"]["entries"].reverse()
+    tampered = canonical_bytes(document).decode("utf-8") + "\n"
+    refused = proofs.us.api("POST", "/api/v1/proofs/check", {"proof": tampered})
+    assert refused.status_code == 200
+    assert refused.json()["valid"] is False
+    assert refused.json()["code"]
+
+    bad_card = proofs.us.api(
+        "POST", "/api/v1/proofs/check", {"proof": text, "cards": [{"party": "us-dod"}]}
+    )
+    assert bad_card.status_code == 422
+    assert bad_card.json()["error"]["code"] == "bad-card"
+    unknown = proofs.us.api("POST", "/api/v1/proofs/check", {"proof": text, "extra": 1})
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["code"] == "invalid-request"

@@ -14,7 +14,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import delete, select
 
+from openline.core.cosignature import find_cosignatures
+from openline.core.note import Note
 from openline.core.proofs import check_proof
+from openline.core.timefmt import parse_time
 from openline.node.app import NewMessage, Node
 from openline.node.contacts import Answer, NewRequest, Official, Update
 from openline.node.errors import CommandError
@@ -167,3 +170,15 @@ def test_request_views_follow_new_entries_without_a_stale_cache(tmp_path: Path) 
     agreed = us.contacts.view(request_id).accepted_slot
     assert agreed is not None
     assert us.contacts.view(request_id).state == "accepted"
+
+
+def test_own_checkpoints_are_never_timed_before_their_entries(tmp_path: Path) -> None:
+    us, _, clock = make_pair(tmp_path)
+    (message,) = us.send_messages(["prc-mnd"], [NewMessage("before the clock stepped back")])
+    written = int(parse_time(message.time).timestamp())
+    clock.advance(hours=-1)  # the host clock steps back after the entry was signed
+    _, note = us.checkpoint_for("prc-mnd", 1)
+    (own,) = find_cosignatures(Note.from_bytes(note))
+    assert own.name == "us-dod"
+    assert own.timestamp >= written
+    assert own.timestamp > int(clock().timestamp())  # the clamp, not the clock, decided

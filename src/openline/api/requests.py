@@ -15,7 +15,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from openline.core.errors import EncodingError
+from openline.core.card import Card
+from openline.core.errors import CardError, EncodingError, OpenlineError
+from openline.core.proofs import check_proof
 from openline.core.requests import STATES
 from openline.core.timefmt import parse_user_time
 from openline.node.app import Node
@@ -192,6 +194,12 @@ class ReadIn(Strict):
     officer: Short = "duty officer"
 
 
+class CheckProofIn(Strict):
+    proof: Annotated[str, Field(min_length=1, max_length=16_000_000)]
+    # The parties' cards; by default the cards this node has pinned, and its own.
+    cards: list[dict[str, Any]] | None = Field(default=None, min_length=1, max_length=16)
+
+
 def created(entry: Any) -> dict[str, Any]:
     return {"id": entry.id, "to": entry.recipient, "seq": entry.seq, "kind": entry.kind}
 
@@ -277,6 +285,28 @@ def requests_router(node: Node) -> APIRouter:
     async def prove(claim: str, entry_id: str) -> Response:
         data = await run(lambda: Prover(node).prove(claim, entry_id))
         return Response(data, media_type="application/json")
+
+    @router.post("/proofs/check")
+    async def check(body: CheckProofIn) -> dict[str, Any]:
+        """The same check as ``openline check-proof``; a failed check is an answer (200,
+        ``valid: false``), not an error of the request."""
+
+        def checking() -> dict[str, Any]:
+            if body.cards is None:
+                cards = list(node.all_cards().values())
+            else:
+                try:
+                    cards = [Card.from_json(card) for card in body.cards]
+                except CardError as error:
+                    raise CommandError(f"bad card: {error}", code="bad-card", status=422) from error
+            try:
+                verdict = check_proof(body.proof.encode("utf-8"), cards)
+            except OpenlineError as error:
+                return {"valid": False, "code": error.code, "reason": str(error)}
+            return {"valid": True, "lines": verdict.lines(), "verdict": verdict.to_json()}
+
+        result: dict[str, Any] = await run(checking)
+        return result
 
     @router.get("/alarms")
     async def alarms() -> dict[str, Any]:

@@ -33,7 +33,7 @@ from openline.core.link import (
 from openline.core.merkle import MerkleTree
 from openline.core.precedence import PRECEDENCES
 from openline.core.schema import LANGUAGE_TAG
-from openline.core.timefmt import format_time
+from openline.core.timefmt import format_time, parse_time
 from openline.node import projections
 from openline.node.contacts import Contacts
 from openline.node.errors import CommandError
@@ -125,6 +125,7 @@ class Node:
         # Bumped whenever the transcript or its receipts change: folds cached in memory
         # (the request views) are recomputed only when it moved.
         self.revision = 0
+        self._latest_time: dict[str, str] = {}  # newest entry time of each outgoing log
         self.contacts = Contacts(self)
         self.watcher = DeadlineWatcher(self)
         with self.store.read() as connection:
@@ -268,6 +269,9 @@ class Node:
                 self._outgoing.pop(peer, None)  # the tree ran ahead of the store: reload
                 raise
         self.revision += 1
+        newest = max(entry.time for entry in appended) if appended else None
+        if newest is not None and newest > self._latest_time.get(peer, ""):
+            self._latest_time[peer] = newest
         with self._cache_lock:
             pending = self._unreceipted.setdefault(peer, {})
             if len(pending) < MAX_CACHED_LEAVES:
@@ -388,8 +392,30 @@ class Node:
             if size > log.size:
                 self._outgoing.pop(peer, None)
                 log = self.outgoing(peer)
-            checkpoint, note, _ = log.sign_timed_checkpoint(size, int(self.clock().timestamp()))
+            timestamp = self.own_timestamp(peer)
+            checkpoint, note, _ = log.sign_timed_checkpoint(size, timestamp)
             return checkpoint, note
+
+    def own_timestamp(self, peer: str) -> int:
+        """Now in whole seconds, for our own cosignature of our log to ``peer``, but never
+        before the second of the latest entry it may cover. Non-answer proofs rely on a
+        self-timed checkpoint not predating its entries (docs/proofs.md); a clock that
+        stepped back must not break that."""
+        now = int(self.clock().timestamp())
+        latest = self._latest_time.get(peer)
+        if latest is None:
+            table = schema.entries
+            with self.store.read() as connection:
+                latest = connection.execute(
+                    select(table.c.time)
+                    .where(table.c.log_sender == self.party, table.c.log_recipient == peer)
+                    .order_by(table.c.seq.desc())
+                    .limit(1)
+                ).scalar()
+            if latest is None:
+                return now
+            self._latest_time[peer] = latest
+        return max(now, int(parse_time(latest).timestamp()))
 
     def record_receipt(
         self, peer: str, checkpoint: Checkpoint, note: bytes, cosignature: Cosignature
@@ -398,7 +424,8 @@ class Node:
         verifier = self.peer(peer).card.cosignature_verifier()
         if not OutgoingLog.check_receipt(checkpoint, cosignature, verifier):
             return False
-        own = self.outgoing(peer).self_cosign(checkpoint, int(self.clock().timestamp()))
+        own = self.outgoing(peer).self_cosign(checkpoint, self.own_timestamp(peer))
+        previous = self.delivered_size(peer)  # one sender loop per peer: no race here
         with self._cache_lock:  # append() fills this map from another thread
             pending = self._unreceipted.get(peer, {})
             for seq in [seq for seq in pending if seq < checkpoint.size]:
@@ -411,7 +438,7 @@ class Node:
                 connection,
                 self.party,
                 peer,
-                checkpoint.size,
+                range(previous, checkpoint.size),
                 cosignature.timestamp,
                 self.config.ack_objectives(),
             )

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, case, insert, update
 
 from openline.core.entry import Entry
 from openline.core.hotline import MessageView, fold_hotline, message_view
@@ -61,25 +61,33 @@ def project_receipt(
     connection: Connection,
     sender: str,
     recipient: str,
-    size: int,
+    covered: range,
     timestamp: int,
     objectives: Mapping[Precedence, timedelta],
 ) -> None:
-    """A receipt for ``sender→recipient`` up to ``size``: start the objectives it starts."""
+    """A receipt for the seqs ``covered`` of ``sender→recipient`` (those past the previous
+    receipt): their objectives start now. One ranged statement, whatever the log's length."""
+    if not covered:
+        return
     table = schema.messages
     delivered = datetime.fromtimestamp(timestamp, UTC)
-    for precedence, objective in objectives.items():
-        connection.execute(
-            update(table)
-            .where(
-                table.c.sender == sender,
-                table.c.recipient == recipient,
-                table.c.seq < size,
-                table.c.delivered_at.is_(None),
-                table.c.precedence == precedence.value,
-            )
-            .values(delivered_at=format_time(delivered), ack_due=format_time(delivered + objective))
+    due = case(
+        *(
+            (table.c.precedence == precedence.value, format_time(delivered + objective))
+            for precedence, objective in objectives.items()
+        ),
+    )
+    connection.execute(
+        update(table)
+        .where(
+            table.c.sender == sender,
+            table.c.recipient == recipient,
+            table.c.seq >= covered.start,
+            table.c.seq < covered.stop,
+            table.c.delivered_at.is_(None),
         )
+        .values(delivered_at=format_time(delivered), ack_due=due)
+    )
 
 
 def rebuild(
