@@ -182,3 +182,25 @@ def test_own_checkpoints_are_never_timed_before_their_entries(tmp_path: Path) ->
     assert own.name == "us-dod"
     assert own.timestamp >= written
     assert own.timestamp > int(clock().timestamp())  # the clamp, not the clock, decided
+
+
+def test_a_desk_check_left_unanswered_is_provable_and_its_answer_too(tmp_path: Path) -> None:
+    us, prc, clock = make_pair(tmp_path)
+    exchange(us, prc)
+    clock.advance(seconds=5)
+    (check,) = us.append("prc-mnd", [("desk.check", {"answer_within_seconds": 300}, ())])
+    exchange(us, prc)
+    clock.advance(minutes=6)
+    exchange(us, prc)  # prc-mnd's log, timed after the deadline, with no answer in it
+    proof = Prover(us).prove("unanswered", check.id)
+    assert check_proof(proof, [us.card(), prc.card()]).claim == "unanswered"
+
+    (answer,) = prc.append("us-dod", [("desk.answer", {"officer": "Lt. Chen"}, (check.id,))])
+    exchange(us, prc)
+    verdict = check_proof(Prover(us).prove("answer", check.id), [us.card(), prc.card()])
+    assert verdict.answer_id == answer.id
+    assert verdict.late is True
+    # The silence stays proven for the checkpoint that showed it: the late answer came after.
+    still = check_proof(Prover(us).prove("unanswered", check.id), [us.card(), prc.card()])
+    assert still.unanswered_as_of is not None
+    assert still.unanswered_as_of <= parse_time(answer.time)

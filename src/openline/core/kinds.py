@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from openline.core import contact
+from openline.core import contact, notify
 from openline.core.errors import EntryError
 from openline.core.precedence import PRECEDENCES
 from openline.core.schema import (
@@ -99,6 +99,23 @@ KINDS: Mapping[str, KindSpec] = {
             "receipt.read",
             contact.read_receipt,
             answers=frozenset({"contact.request", "explain.request"}),
+            min_refs=1,
+            max_refs=1,
+        ),
+        KindSpec("notify.activity", notify.notify_activity),
+        KindSpec("notify.incident", notify.notify_incident),
+        KindSpec(
+            "notify.ack",
+            notify.notify_ack,
+            answers=frozenset({"notify.activity", "notify.incident"}),
+            min_refs=1,
+            max_refs=1,
+        ),
+        KindSpec("desk.check", notify.desk_check),
+        KindSpec(
+            "desk.answer",
+            notify.desk_answer,
+            answers=frozenset({"desk.check"}),
             min_refs=1,
             max_refs=1,
         ),

@@ -2,7 +2,9 @@
 
 One model serves every entry that expects an answer (issue 3): a hotline message is owed
 an acknowledgement within its precedence's objective, a contact request a response by its
-``respond_by``, a request for explanation a reply within its agreed window. A relative
+``respond_by``, a request for explanation a reply within its agreed window, an activity
+notification or incident report an acknowledgement within its ``ack_within_minutes``, a
+desk check a human's answer within its ``answer_within_seconds`` (issue 4). A relative
 deadline runs from **delivery**, the time of the recipient's first cosignature covering
 the entry, so that a message stuck behind a down line is not held against its recipient.
 
@@ -25,10 +27,15 @@ ANSWERED_BY: Mapping[str, frozenset[str]] = {
     "hotline.message": frozenset({"hotline.ack"}),
     "contact.request": frozenset({"contact.response"}),
     "explain.request": frozenset({"explain.response"}),
+    "notify.activity": frozenset({"notify.ack"}),
+    "notify.incident": frozenset({"notify.ack"}),
+    "desk.check": frozenset({"desk.answer"}),
 }
 """For each kind that creates an obligation, the kinds whose entries discharge it."""
 
-PROVABLE_DEADLINES = frozenset({"contact.request", "explain.request"})
+PROVABLE_DEADLINES = frozenset(
+    {"contact.request", "explain.request", "notify.activity", "notify.incident", "desk.check"}
+)
 """Kinds whose deadline follows from signed data alone (see the module docstring)."""
 
 
@@ -66,6 +73,14 @@ def deadline(
         if delivered_at is None:
             return None
         return delivered_at + timedelta(hours=body["reply_within_hours"])
+    if request.kind in ("notify.activity", "notify.incident"):
+        if delivered_at is None:
+            return None
+        return delivered_at + timedelta(minutes=body["ack_within_minutes"])
+    if request.kind == "desk.check":
+        if delivered_at is None:
+            return None
+        return delivered_at + timedelta(seconds=body["answer_within_seconds"])
     if request.kind == "hotline.message":
         if objectives is None:
             raise ValueError("a hotline message's deadline needs the acknowledgement objectives")

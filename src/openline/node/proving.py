@@ -23,11 +23,13 @@ from openline.core.errors import OpenlineError
 from openline.core.merkle import MerkleTree
 from openline.core.note import Note, add_signatures
 from openline.core.obligations import (
+    ANSWERED_BY,
     PROVABLE_DEADLINES,
     deadline,
     expects_answer,
     is_answer_to,
 )
+from openline.core.requests import REQUEST_KINDS
 from openline.core.timefmt import format_time, parse_time
 from openline.node.errors import CommandError
 from openline.store import schema
@@ -140,12 +142,18 @@ class Prover:
         return proofs.answer_proof(included_request, self._included(answer, receipt))
 
     def _first_answer_id(self, request: Entry) -> str | None:
-        if request.kind not in PROVABLE_DEADLINES:  # a hotline message: its acknowledgement
+        if request.kind == "hotline.message":  # its acknowledgement, from the message cache
             with self.node.store.read() as connection:
                 ack_id = connection.execute(
                     select(schema.messages.c.ack_id).where(schema.messages.c.id == request.id)
                 ).scalar()
             return None if ack_id is None else str(ack_id)
+        if request.kind not in REQUEST_KINDS:  # a notification or desk check: first answer
+            for stored in self.node.store.entries_of_kinds(sorted(ANSWERED_BY[request.kind])):
+                candidate = Entry.from_leaf(stored.leaf)
+                if is_answer_to(candidate, request):
+                    return candidate.id
+            return None
         view = self.node.contacts.view(request.id)
         for step in view.history:
             if step.applied and step.entry_id is not None and step.event != "read":
@@ -182,7 +190,8 @@ class Prover:
                 "the counterpart cannot be held to it",
                 "delivered-late",
             )
-        self._not_withdrawn_by(request, due)
+        if request.kind == "contact.request":  # only a contact request can be withdrawn
+            self._not_withdrawn_by(request, due)
         them, us = request.recipient, request.sender
         timed = self.node.store.cosignatures(them, us, them)
         earliest = proofs.earliest_final_timestamp(request, delivered)
