@@ -306,28 +306,25 @@ class IncomingLog:
     def size(self) -> int:
         return self.tree.size
 
-    def _open_checkpoint(self, note: bytes) -> Checkpoint | Rejected:
+    def _open_checkpoint(self, note: bytes) -> tuple[Checkpoint, Note] | Rejected:
         last_error: NoteError | None = None
         for verifier in self._sender_verifiers:
             try:
-                checkpoint, _ = open_checkpoint(note, verifier)
+                return open_checkpoint(note, verifier)
             except NoteSignatureError as error:
                 last_error = error
                 continue
             except NoteError as error:
                 return Rejected("bad-checkpoint", f"checkpoint: {error}")
-            return checkpoint
         return Rejected("bad-signature", f"checkpoint is not signed by {self.sender}: {last_error}")
 
     def _sender_timestamp(
-        self, checkpoint: Checkpoint, note: bytes, now: datetime
+        self, checkpoint: Checkpoint, note: Note, now: datetime
     ) -> Cosignature | Rejected | None:
         """The sender's own cosignature of its checkpoint ("as of T my log had size N"),
         which non-answer proofs rest on. Optional; when present it must verify and be
         timed within the skew bound, or a false time would be stored as the sender's word."""
-        lines = [
-            found for found in find_cosignatures(Note.from_bytes(note)) if found.name == self.sender
-        ]
+        lines = [found for found in find_cosignatures(note) if found.name == self.sender]
         if not lines:
             return None
         for found in lines:
@@ -358,12 +355,12 @@ class IncomingLog:
         opened = self._open_checkpoint(checkpoint_note)
         if isinstance(opened, Rejected):
             return opened
-        checkpoint = opened
+        checkpoint, parsed_note = opened
         if checkpoint.origin != self.origin:
             return Rejected(
                 "wrong-link", f"checkpoint is for {checkpoint.origin!r}, not {self.origin!r}"
             )
-        timestamp = self._sender_timestamp(checkpoint, checkpoint_note, now)
+        timestamp = self._sender_timestamp(checkpoint, parsed_note, now)
         if isinstance(timestamp, Rejected):
             return timestamp
         parsed: list[Entry] = []
