@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean messages
 
 $(BIN)/openline: pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,15 @@ test: lint
 
 bench: setup
 	$(BIN)/python benchmarks/throughput.py
+
+# Extract the translatable strings of src/openline/i18n and merge them into each language's
+# catalog; then translate the new entries in src/openline/i18n/locales/*/LC_MESSAGES/*.po.
+messages: setup
+	$(BIN)/pybabel extract -F babel.cfg -k NC_:1c,2 -c TRANSLATORS: --no-location \
+	    --project=openline --version=0.1.0 --copyright-holder="openline contributors" \
+	    -o src/openline/i18n/locales/openline.pot src/openline/i18n
+	$(BIN)/pybabel update -D openline -i src/openline/i18n/locales/openline.pot \
+	    -d src/openline/i18n/locales --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -20,7 +20,7 @@ import typer
 from rich.table import Table
 from typer.exceptions import TyperException
 
-from openline import cli_contacts
+from openline import cli_catalogue, cli_contacts, cli_notices
 from openline.cli_support import (
     DirArg,
     JsonOpt,
@@ -36,6 +36,7 @@ from openline.core.errors import OpenlineError
 from openline.core.keys import PrivateKey
 from openline.core.schema import ENTRY_ID, LANGUAGE_TAG, is_party_id
 from openline.core.timefmt import format_time
+from openline.i18n import SUPPORTED_LANGUAGES
 from openline.node.errors import CommandError
 from openline.node.home import HomeError, NodeConfig, NodeHome
 
@@ -48,6 +49,8 @@ app = typer.Typer(
 peer_app = typer.Typer(no_args_is_help=True, help="Pin and list peers' cards.")
 app.add_typer(peer_app, name="peer")
 app.registered_commands.extend(cli_contacts.app.registered_commands)
+app.registered_commands.extend(cli_notices.app.registered_commands)
+app.add_typer(cli_catalogue.app, name="catalogue")
 
 # --- commands ------------------------------------------------------------------------------
 
@@ -61,7 +64,9 @@ def init(
     ],
     listen: Annotated[str, typer.Option(help="HOST:PORT to serve on.")] = "127.0.0.1:8700",
     url: Annotated[str | None, typer.Option(help="URL peers use (default: from --listen).")] = None,
-    lang: Annotated[str, typer.Option(help="Default language of this node.")] = "en",
+    lang: Annotated[
+        str, typer.Option(help="Language its officers read by default: en, zh or ru.")
+    ] = "en",
 ) -> None:
     """Create a node: key pair, admin token, configuration and database."""
     if not is_party_id(party):
@@ -77,6 +82,11 @@ def init(
         fail("--name must not be empty")
     if not LANGUAGE_TAG.match(lang):
         fail(f"--lang {lang!r} is not a language tag such as en, zh or ru")
+    if lang not in SUPPORTED_LANGUAGES:  # the officers' default reading language
+        fail(
+            f"--lang {lang!r}: openline shows entries in {', '.join(SUPPORTED_LANGUAGES)} "
+            "(unsupported-language)"
+        )
     host, sep, port = listen.rpartition(":")
     if not sep or not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
         fail(f"--listen {listen!r} must be HOST:PORT")

@@ -35,6 +35,14 @@ from openline.core.card import Card, make_card
 from openline.core.keys import PrivateKey
 from openline.core.proofs import check_proof
 from openline.core.timefmt import format_time
+from openline.demo_notices import (
+    DESK_ANSWER_SECONDS,
+    play_catalogue,
+    play_incident,
+    play_notifications,
+    send_desk_check,
+    show_desk_not_answering,
+)
 from openline.node.app import Node, utc_now
 from openline.node.home import NodeConfig, NodeHome
 from openline.node.verify import verify_store
@@ -62,7 +70,8 @@ PARTIES = (
     ),
 )
 
-console = Console(soft_wrap=True)
+# Wide enough for the status table when the output is a file or a pipe (as in CI).
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 def free_port() -> int:
@@ -103,6 +112,10 @@ def create_nodes(root: Path, base_port: int, heartbeat: float) -> list[DemoNode]
             url=f"http://127.0.0.1:{port}",
             card_created=format_time(utc_now()),
             heartbeat_seconds=heartbeat,
+            default_lang={"prc-mnd": "zh", "ru-mod": "ru"}.get(party, "en"),
+            # Desk checks on demand only, so the story plays the same way every time.
+            desk_check_seconds=0,
+            desk_answer_seconds=DESK_ANSWER_SECONDS,
         )
         key = PrivateKey.generate()
         make_card(party=party, names=names, urls=[config.url], created=config.card_created, key=key)
@@ -155,14 +168,17 @@ def stop(nodes: list[DemoNode]) -> None:
 
 
 def status_table(nodes: list[DemoNode]) -> Table:
-    table = Table("node", "peer", "link", "sent", "delivered", "received", "overdue acks (ours)")
+    table = Table(
+        "node", "peer", "line", "desk", "sent", "delivered", "received", "overdue acks (ours)"
+    )
     for demo_node in nodes:
         data = demo_node.api("GET", "/api/v1/status")
         for peer in data["peers"]:
             table.add_row(
                 demo_node.party,
                 peer["party"],
-                peer["link"],
+                peer["line"],
+                peer["desk"]["state"],
                 str(peer["sent"]),
                 str(peer["delivered"]),
                 str(peer["received"]),
@@ -448,7 +464,18 @@ def run_demo(*, directory: Path | None, base_port: int, exit_after: bool) -> int
                     f"admin token in {demo_node.home.token_path})"
                 )
             play_story(nodes)
+            console.print("[bold]·[/bold] us-dod checks that a human is at prc-mnd's desk")
+            send_desk_check(nodes, console, wait_until, answer=True)
             play_requests(nodes, root)
+            console.print(
+                "[bold]·[/bold] us-dod checks prc-mnd's desk again; this time nobody answers "
+                f"within {DESK_ANSWER_SECONDS} s"
+            )
+            unanswered = send_desk_check(nodes, console, wait_until, answer=False)
+            play_catalogue(nodes, console, wait_until)
+            play_notifications(nodes, console, wait_until)
+            play_incident(nodes, console, wait_until)
+            show_desk_not_answering(nodes, console, wait_until, unanswered)
             console.print(status_table(nodes))
             failures = 0
             for demo_node in nodes:

@@ -680,3 +680,47 @@ def test_param_spec_round_trips() -> None:
     spec = ParamSpec(name="distance", type="integer", unit="nmi")
     assert spec.to_dict() == {"name": "distance", "type": "integer", "unit": "nmi"}
     assert ParamSpec(name="area", type="area").to_dict() == {"name": "area", "type": "area"}
+
+
+# --- the catalogue.pin kind ----------------------------------------------------------------
+
+
+def pin_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "catalogue": STARTER.hash,
+        "name": STARTER.name,
+        "version": STARTER.version,
+        "officer": "Cdr. J. Miller",
+    }
+    body.update(changes)
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def test_a_pin_body_names_the_catalogue_by_hash_name_and_version() -> None:
+    from openline.core.kinds import validate_body
+
+    validate_body("catalogue.pin", pin_body())
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"catalogue": "ABC"}, "catalogue"),
+        ({"catalogue": STARTER.hash.upper()}, "catalogue"),
+        ({"name": "Not A Name"}, "name"),
+        ({"version": 0}, "version"),
+        ({"version": True}, "version"),
+        ({"version": 1.0}, "version"),
+        ({"officer": ""}, "officer"),
+        ({"officer": None}, "officer"),
+        ({"extra": 1}, "extra"),
+    ],
+)
+def test_a_bad_pin_body_is_refused_naming_the_field(changes: dict[str, Any], fragment: str) -> None:
+    from openline.core.errors import EntryError
+    from openline.core.kinds import validate_body
+
+    with pytest.raises(EntryError) as refused:
+        validate_body("catalogue.pin", pin_body(**changes))
+    assert refused.value.code == "invalid-body"
+    assert fragment in str(refused.value)

@@ -118,6 +118,7 @@ def test_init_into_an_existing_node_folder_changes_nothing(pair: Pair) -> None:
         ("--listen", "127.0.0.1:http", "127.0.0.1:http"),
         ("--url", "not a url", "url"),
         ("--lang", "!!", "!!"),
+        ("--lang", "fr", "unsupported-language"),
     ],
     ids=[
         "party-with-space",
@@ -127,6 +128,7 @@ def test_init_into_an_existing_node_folder_changes_nothing(pair: Pair) -> None:
         "listen-port-not-a-number",
         "url-not-a-url",
         "lang-not-a-tag",
+        "lang-not-rendered",
     ],
 )
 def test_init_with_bad_input_creates_nothing(

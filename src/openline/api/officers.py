@@ -16,6 +16,8 @@ import orjson
 from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, ConfigDict, Field
 
+from openline.api.catalogues import catalogues_router
+from openline.api.notices import notices_router
 from openline.api.requests import requests_router
 from openline.core.entry import Entry
 from openline.node.app import NewMessage, Node
@@ -122,4 +124,6 @@ def officers_router(
         return await anyio.to_thread.run_sync(node.rebuild)
 
     router.include_router(requests_router(node))
+    router.include_router(notices_router(node))
+    router.include_router(catalogues_router(node))
     return router

@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from openline.core import contact, notify
+from openline.core import catalogue, contact, notify
+from openline.core.canonical import MAX_SAFE_INTEGER
 from openline.core.errors import EntryError
 from openline.core.precedence import PRECEDENCES
 from openline.core.schema import (
@@ -28,6 +29,7 @@ from openline.core.schema import (
 
 MAX_TEXT_LENGTH = 20_000
 MAX_NAME_LENGTH = 200
+MAX_CATALOGUE_REFS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,20 @@ def _hotline_message(body: Mapping[str, Any]) -> None:
     require_text(body, "text", where, max_length=MAX_TEXT_LENGTH)
     require_pattern(body, "lang", where, LANGUAGE_TAG, "a language tag such as en or zh-Hans")
     require_choice(body, "precedence", where, PRECEDENCES)
+
+
+def _catalogue_pin(body: Mapping[str, Any]) -> None:
+    """ "I have pinned this catalogue": its hash, with its name and version for people."""
+    where = "catalogue.pin body"
+    require_exact_keys(body, where, ("catalogue", "name", "version", "officer"))
+    require_pattern(
+        body, "catalogue", where, catalogue.CATALOGUE_HASH, "the catalogue's hash, 64 hex digits"
+    )
+    require_pattern(body, "name", where, catalogue.CATALOGUE_NAME, "a catalogue name")
+    version = body["version"]
+    if type(version) is not int or not 1 <= version <= MAX_SAFE_INTEGER:
+        raise EntryError(f"{where}.version must be a whole number from 1", code="invalid-body")
+    require_text(body, "officer", where, max_length=MAX_NAME_LENGTH)
 
 
 def _hotline_ack(body: Mapping[str, Any]) -> None:
@@ -119,6 +135,11 @@ KINDS: Mapping[str, KindSpec] = {
             min_refs=1,
             max_refs=1,
         ),
+        KindSpec("catalogue.pin", _catalogue_pin),
+        # The shape only: the node checks code and parameters against its pinned catalogues
+        # at the door (``Node``), since a core schema cannot know what this node pinned. It
+        # may ref what it is about (a notification, an incident, another catalogue message).
+        KindSpec("catalogue.message", catalogue.validate_message_body, max_refs=MAX_CATALOGUE_REFS),
     )
 }
 

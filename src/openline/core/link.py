@@ -74,6 +74,9 @@ class RefTarget:
 RefLookup = Callable[[str], RefTarget | None]
 """Finds an entry of the transcript by id (an adapter over the store)."""
 
+LocalRules = Callable[[Entry], None]
+"""Checks an entry against this node's own agreements; raises ``EntryError`` to refuse it."""
+
 
 def check_refs(
     entry: Entry, lookup: RefLookup, batch: Mapping[str, RefTarget] | None = None
@@ -344,9 +347,18 @@ class IncomingLog:
         return any(verify_entry_signature(entry, key) for key in self._sender_keys)
 
     def accept_batch(
-        self, entries: Sequence[object], checkpoint_note: bytes, *, now: datetime, lookup: RefLookup
+        self,
+        entries: Sequence[object],
+        checkpoint_note: bytes,
+        *,
+        now: datetime,
+        lookup: RefLookup,
+        local_rules: LocalRules | None = None,
     ) -> BatchOutcome:
-        """Judge a batch without changing state. See the module docstring for outcomes."""
+        """Judge a batch without changing state. See the module docstring for outcomes.
+
+        ``local_rules`` checks what depends on this node's own agreements rather than on
+        the transcript (a ``catalogue.message`` must name a catalogue pinned here)."""
         if len(entries) > self.limits.max_batch_entries:
             return Rejected(
                 "batch-too-large",
@@ -426,6 +438,8 @@ class IncomingLog:
                 )
             try:
                 check_refs(entry, lookup, in_batch)
+                if local_rules is not None:
+                    local_rules(entry)
             except EntryError as error:
                 return Rejected(error.code, str(error))
             in_batch[entry.id] = RefTarget.of(entry)

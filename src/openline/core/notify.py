@@ -62,6 +62,7 @@ Polygons take no radius. Holes are not checked to lie inside the exterior ring.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -461,6 +462,17 @@ def _forces(body: Mapping[str, Any], where: str) -> None:
             _require_whole(forces, key, f"{where}.forces", 0, MAX_FORCE, key)
 
 
+NOTICE_ID = re.compile(r"\A[0-9a-f]{32}\Z")
+
+
+def _notice(body: Mapping[str, Any], where: str) -> None:
+    """``notice`` is one random id shared by every copy of a notification sent to several
+    parties (a broadcast: one entry per link). Signed, so that a third party holding the
+    copies can tell they are one notification, not several."""
+    if "notice" in body:
+        require_pattern(body, "notice", where, NOTICE_ID, "32 lowercase hex digits")
+
+
 def _ack_within(body: Mapping[str, Any], where: str) -> None:
     _require_whole(body, "ack_within_minutes", where, 1, MAX_ACK_MINUTES, "minutes")
 
@@ -483,7 +495,7 @@ def notify_activity(body: Mapping[str, Any]) -> None:
             "lang",
             "officer",
         ),
-        ("label", "forces"),
+        ("label", "forces", "notice"),
     )
     activity = require_choice(body, "activity", where, ACTIVITIES)
     _require_label(body, where, "activity", activity)
@@ -500,6 +512,7 @@ def notify_activity(body: Mapping[str, Any]) -> None:
     _ack_within(body, where)
     require_choice(body, "precedence", where, PRECEDENCES)
     _require_officer_and_lang(body, where)
+    _notice(body, where)
 
 
 def _units(body: Mapping[str, Any], key: str, where: str) -> None:
@@ -529,7 +542,7 @@ def notify_incident(body: Mapping[str, Any]) -> None:
             "lang",
             "officer",
         ),
-        ("label", "distance_m"),
+        ("label", "distance_m", "notice"),
     )
     _require_time(body, "time", where)
     validate_position(body["position"], f"{where}.position")
@@ -548,6 +561,7 @@ def notify_incident(body: Mapping[str, Any]) -> None:
     _ack_within(body, where)
     require_choice(body, "precedence", where, PRECEDENCES)
     _require_officer_and_lang(body, where)
+    _notice(body, where)
 
 
 def notify_ack(body: Mapping[str, Any]) -> None:

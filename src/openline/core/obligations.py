@@ -90,6 +90,14 @@ def deadline(
     raise ValueError(f"a {request.kind} expects no answer")
 
 
+def evidence_covers(due: str | None, evidence_until: int | None) -> bool:
+    """True when the counterpart's latest self-timed checkpoint (unix seconds) is later
+    than ``due``: a silence up to the deadline can then be proven (``core.proofs``)."""
+    if due is None or evidence_until is None:
+        return False
+    return datetime.fromtimestamp(evidence_until, tz=UTC) > parse_time(due)
+
+
 class DeliveryTimes:
     """When each entry of one log was delivered, from the recipient's cosignatures.
 

@@ -53,6 +53,7 @@ from openline.core.keys import SIGNATURE_SIZE
 from openline.core.link import log_origin
 from openline.core.merkle import leaf_hash, root_from_compact_range_and_suffix, verify_inclusion
 from openline.core.note import Note, NoteSignature
+from openline.core.notify import lead_time
 from openline.core.obligations import ANSWERED_BY, PROVABLE_DEADLINES, deadline, is_answer_to
 from openline.core.proof_format import (
     CLAIMS,
@@ -132,6 +133,9 @@ class ProofVerdict:
         counterpart_size: That checkpoint's size N, R→S entries as of then.
         hidden_entries: Entries ``[0, k)`` of R→S covered by a compact range only.
         disclosed_entries: Entries ``[k, N)`` disclosed in full, none an answer.
+        lead_time_seconds: For an activity notification, from its delivery (R's
+            cosignature) to the activity's start (signed by S); negative when it arrived
+            after the start.
     """
 
     claim: Claim
@@ -152,6 +156,7 @@ class ProofVerdict:
     counterpart_size: int | None = None
     hidden_entries: int | None = None
     disclosed_entries: int | None = None
+    lead_time_seconds: int | None = None
 
     def lines(self) -> list[str]:
         """A short summary for a person, one statement per line."""
@@ -161,6 +166,11 @@ class ProofVerdict:
             f"delivered: {self.recipient} cosigned a checkpoint covering it at "
             f"{format_time(self.delivered_at)}",
         ]
+        if self.lead_time_seconds is not None:
+            out.append(
+                f"lead time: {_duration(self.lead_time_seconds)} from delivery to the "
+                "activity's start"
+            )
         if self.deadline is not None:
             out.append(f"deadline: {format_time(self.deadline)}")
         if self.claim == "answer":
@@ -192,6 +202,14 @@ class ProofVerdict:
             value = getattr(self, field.name)
             obj[field.name] = format_time(value) if isinstance(value, datetime) else value
         return obj
+
+
+def _duration(seconds: int) -> str:
+    sign = "-" if seconds < 0 else ""
+    days, rest = divmod(abs(seconds), 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    return f"{sign}{days}d {hours:02d}:{minutes:02d}:{secs:02d} ({seconds} s)"
 
 
 # --- building --------------------------------------------------------------------------
@@ -518,6 +536,10 @@ def _check_cosignature(
 
 
 def _verdict(claim: Claim, entry: Entry, delivered_at: datetime, **facts: Any) -> ProofVerdict:
+    if entry.kind == "notify.activity":
+        # Both ends are in the proof, signed: the body's start and R's cosignature.
+        lead = lead_time(delivered_at, parse_time(entry.body["start"]))
+        facts["lead_time_seconds"] = int(lead.total_seconds())
     return ProofVerdict(
         claim=claim,
         entry_id=entry.id,

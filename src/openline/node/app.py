@@ -35,9 +35,11 @@ from openline.core.precedence import PRECEDENCES
 from openline.core.schema import LANGUAGE_TAG
 from openline.core.timefmt import format_time, parse_time
 from openline.node import projections
+from openline.node.catalogues import Catalogues
 from openline.node.contacts import Contacts
 from openline.node.errors import CommandError
 from openline.node.home import NodeConfig, NodeHome
+from openline.node.notices import Notices, combined_line_state
 from openline.node.watcher import Alarm, DeadlineWatcher, overdue
 from openline.store import Store, schema
 from openline.store.database import PinnedPeer
@@ -127,6 +129,8 @@ class Node:
         self.revision = 0
         self._latest_time: dict[str, str] = {}  # newest entry time of each outgoing log
         self.contacts = Contacts(self)
+        self.notices = Notices(self)
+        self.catalogues = Catalogues(self)
         self.watcher = DeadlineWatcher(self)
         with self.store.read() as connection:
             cache_version = Store.get_meta(connection, "cache_version")
@@ -314,11 +318,15 @@ class Node:
         target = self.store.entry_by_id(entry_id)
         if target is None:
             raise CommandError(f"no entry {entry_id}", code="unknown-entry", status=404)
-        if target.kind in ("contact.request", "explain.request") and target.recipient == self.party:
+        received = target.recipient == self.party
+        if target.kind in ("contact.request", "explain.request") and received:
             return self.contacts.read(entry_id, officer)  # for a request, acknowledging is reading
-        if target.kind != "hotline.message" or target.recipient != self.party:
+        if target.kind in ("notify.activity", "notify.incident", "desk.check") and received:
+            return self.notices.acknowledge(Entry.from_leaf(target.leaf), officer)
+        if target.kind != "hotline.message" or not received:
             raise CommandError(
-                "only a hotline message or a request received by this node can be acknowledged",
+                "only a hotline message, notification, incident report, desk check or request "
+                "received by this node can be acknowledged",
                 code="not-acknowledgeable",
                 status=422,
             )
@@ -345,7 +353,13 @@ class Node:
             # is the stored one (it is reloaded from the store whenever it is rebuilt).
             log = self.incoming(peer)
             now = self.clock()
-            outcome = log.accept_batch(entries, checkpoint_note, now=now, lookup=self.ref_target)
+            outcome = log.accept_batch(
+                entries,
+                checkpoint_note,
+                now=now,
+                lookup=self.ref_target,
+                local_rules=self.catalogues.door_check,
+            )
             stamp = format_time(now)
             if isinstance(outcome, Accepted | Duplicate):
                 fresh = outcome.entries if isinstance(outcome, Accepted) else ()
@@ -476,6 +490,7 @@ class Node:
             delivered = self.delivered_size(party)
             last_receipt = self.store.latest_cosignature_time(self.party, party, party)
             health = self.health.get(party)
+            desk = self.notices.desk(party)
             state = (
                 health.state(now, self.config.heartbeat_seconds)
                 if self.running and health is not None
@@ -496,6 +511,8 @@ class Node:
                     if last_receipt is None
                     else format_time(datetime.fromtimestamp(last_receipt, UTC)),
                     "last_error": None if health is None else health.last_error,
+                    "desk": desk,
+                    "line": combined_line_state(state, desk["state"]),
                 }
             )
         return {

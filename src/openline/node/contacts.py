@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from openline.core.contact import DEFAULT_EXPLAIN_HOURS, FORMATS, LEVELS
 from openline.core.entry import Entry
-from openline.core.obligations import DeliveryTimes
+from openline.core.obligations import DeliveryTimes, evidence_covers
 from openline.core.precedence import PRECEDENCES
 from openline.core.requests import (
     FOLLOW_UP_KINDS,
@@ -24,9 +24,8 @@ from openline.core.requests import (
     RequestView,
     fold_requests,
 )
-from openline.core.schema import LANGUAGE_TAG
-from openline.core.timefmt import format_time, parse_time
-from openline.node.errors import CommandError
+from openline.core.timefmt import format_time
+from openline.node.errors import CommandError, choice, invalid, language_tag
 
 if TYPE_CHECKING:
     from openline.node.app import Node
@@ -34,30 +33,14 @@ if TYPE_CHECKING:
 Slot = tuple[datetime, datetime]
 
 
-def _invalid(message: str, code: str) -> CommandError:
-    return CommandError(message, code=code, status=422)
-
-
-def _choice(value: str, choices: Sequence[str], what: str, code: str) -> str:
-    if value not in choices:
-        raise _invalid(f"{what} must be one of {', '.join(choices)}, not {value!r}", code)
-    return value
-
-
-def _lang(value: str) -> str:
-    if not LANGUAGE_TAG.match(value):
-        raise _invalid(f"{value!r} is not a language tag such as en, zh or ru", "invalid-lang")
-    return value
-
-
 def _slot(slot: Slot, now: datetime, what: str = "slot") -> dict[str, str]:
     start, end = slot
     if end <= start:
-        raise _invalid(
+        raise invalid(
             f"{what} {format_time(start)}/{format_time(end)} ends before it starts", "invalid-slot"
         )
     if end <= now:
-        raise _invalid(
+        raise invalid(
             f"{what} {format_time(start)}/{format_time(end)} is in the past", "slot-in-past"
         )
     return {"start": format_time(start), "end": format_time(end)}
@@ -92,13 +75,13 @@ class NewRequest:
     series: str | None = None
 
     def body(self, now: datetime) -> dict[str, Any]:
-        _choice(self.format, FORMATS, "format", "invalid-format")
-        _choice(self.level, LEVELS, "level", "invalid-level")
-        _choice(self.precedence, PRECEDENCES, "precedence", "invalid-precedence")
+        choice(self.format, FORMATS, "format", "invalid-format")
+        choice(self.level, LEVELS, "level", "invalid-level")
+        choice(self.precedence, PRECEDENCES, "precedence", "invalid-precedence")
         if not self.slots:
-            raise _invalid("propose at least one slot (--slot START/END)", "no-slot")
+            raise invalid("propose at least one slot (--slot START/END)", "no-slot")
         if self.respond_by <= now:
-            raise _invalid(
+            raise invalid(
                 f"respond-by {format_time(self.respond_by)} is not in the future", "respond-by-past"
             )
         body: dict[str, Any] = {
@@ -110,7 +93,7 @@ class NewRequest:
             "slots": [_slot(slot, now, f"slot {n}") for n, slot in enumerate(self.slots, 1)],
             "respond_by": format_time(self.respond_by),
             "precedence": self.precedence,
-            "lang": _lang(self.lang),
+            "lang": language_tag(self.lang),
             "officer": self.officer,
         }
         for key in ("agenda", "location", "series"):
@@ -291,13 +274,13 @@ class Contacts:
         officer: str = "duty officer",
     ) -> Entry:
         self.node.peer(to)
-        _choice(precedence, PRECEDENCES, "precedence", "invalid-precedence")
+        choice(precedence, PRECEDENCES, "precedence", "invalid-precedence")
         body = {
             "subject": subject,
             "text": text,
             "reply_within_hours": within_hours,
             "precedence": precedence,
-            "lang": _lang(lang),
+            "lang": language_tag(lang),
             "officer": officer,
         }
         (entry,) = self.node.append(to, [("explain.request", body, tuple(refs))])
@@ -311,9 +294,9 @@ class Contacts:
             allowed = (
                 "reply" if view.kind == "explain.request" else "accept, decline, counter or defer"
             )
-            raise _invalid(f"a {view.kind} is answered with {allowed}", "invalid-answer")
+            raise invalid(f"a {view.kind} is answered with {allowed}", "invalid-answer")
         self._check_transition(view, answer.answer)
-        body: dict[str, Any] = {"officer": answer.officer, "lang": _lang(answer.lang)}
+        body: dict[str, Any] = {"officer": answer.officer, "lang": language_tag(answer.lang)}
         if answer.answer == "reply":
             body["text"] = answer.text
             (entry,) = self.node.append(view.requester, [("explain.response", body, (view.id,))])
@@ -322,7 +305,7 @@ class Contacts:
         if answer.answer == "accept":
             count = len(view.body["slots"])
             if answer.slot is None or not 1 <= answer.slot <= count:
-                raise _invalid(
+                raise invalid(
                     f"accept names one of the {count} proposed slots (--slot 1..{count})",
                     "invalid-slot",
                 )
@@ -333,7 +316,7 @@ class Contacts:
                 body["conditions"] = list(answer.conditions)
         elif answer.answer == "counter":
             if not answer.slots and answer.format is None:
-                raise _invalid(
+                raise invalid(
                     "a counter proposes new slots (--slot START/END) or a new --format", "no-slot"
                 )
             if answer.slots:
@@ -341,10 +324,10 @@ class Contacts:
                     _slot(slot, now, f"slot {n}") for n, slot in enumerate(answer.slots, 1)
                 ]
             if answer.format is not None:
-                body["format"] = _choice(answer.format, FORMATS, "format", "invalid-format")
+                body["format"] = choice(answer.format, FORMATS, "format", "invalid-format")
         elif answer.answer == "defer":
             if answer.until is None or answer.until <= now:
-                raise _invalid(
+                raise invalid(
                     "defer promises an answer by a time in the future (--until)", "until-past"
                 )
             body["until"] = format_time(answer.until)
@@ -359,11 +342,11 @@ class Contacts:
         if party not in (view.requester, view.counterpart):
             raise CommandError("not a request of this node", code="unknown-request", status=404)
         if view.kind != "contact.request":
-            raise _invalid(
+            raise invalid(
                 "only a contact request is scheduled, held, cancelled or withdrawn",
                 "invalid-update",
             )
-        _choice(update.status, UPDATES, "status", "invalid-status")
+        choice(update.status, UPDATES, "status", "invalid-status")
         if update.status == "withdrawn" and party != view.requester:
             raise CommandError(
                 f"only {view.requester}, who sent the request, may withdraw it",
@@ -374,11 +357,11 @@ class Contacts:
         body: dict[str, Any] = {
             "status": update.status,
             "officer": update.officer,
-            "lang": _lang(update.lang),
+            "lang": language_tag(update.lang),
         }
         if update.status == "scheduled":
             if update.slot is None:
-                raise _invalid("scheduled needs the agreed --slot START/END", "no-slot")
+                raise invalid("scheduled needs the agreed --slot START/END", "no-slot")
             body["slot"] = _slot(update.slot, self.node.clock())
         elif update.status == "held":
             body["summary"] = update.summary
@@ -428,9 +411,7 @@ def _provable(view: RequestView, evidence_until: int | None) -> bool | None:
     exist, so that ``openline prove unanswered`` can show it? None for other states."""
     if view.state != "unanswered" or view.due is None:
         return None
-    if evidence_until is None:
-        return False
-    return datetime.fromtimestamp(evidence_until, tz=UTC) > parse_time(view.due)
+    return evidence_covers(view.due, evidence_until)
 
 
 def _note(view: RequestView, data: dict[str, Any]) -> str:

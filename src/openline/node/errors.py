@@ -3,6 +3,10 @@ machine-readable code and the HTTP status an adapter should answer with."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from openline.core.schema import LANGUAGE_TAG
+
 
 class CommandError(Exception):
     def __init__(self, message: str, *, code: str, status: int = 400) -> None:
@@ -12,3 +16,21 @@ class CommandError(Exception):
 
     def to_json(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "message": str(self)}}
+
+
+def invalid(message: str, code: str) -> CommandError:
+    """An officer's input that cannot become a valid entry (HTTP 422)."""
+    return CommandError(message, code=code, status=422)
+
+
+def choice(value: str, choices: Sequence[str], what: str, code: str) -> str:
+    if value not in choices:
+        raise invalid(f"{what} must be one of {', '.join(choices)}, not {value!r}", code)
+    return value
+
+
+def language_tag(value: str) -> str:
+    """The language of an officer's free text: a tag such as en, zh or ru."""
+    if not LANGUAGE_TAG.match(value):
+        raise invalid(f"{value!r} is not a language tag such as en, zh or ru", "invalid-lang")
+    return value

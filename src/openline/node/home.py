@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from openline.core.keys import PrivateKey
 from openline.core.link import LinkLimits
+from openline.core.notify import DEFAULT_DESK_ANSWER_SECONDS, DEFAULT_MINIMUM_LEAD_TIMES
 from openline.core.precedence import DEFAULT_ACK_OBJECTIVES, Precedence
 
 
@@ -51,6 +52,17 @@ class NodeConfig:
     send_batch_entries: int = 500
     retry_initial_seconds: float = 0.25
     retry_max_seconds: float = 30.0
+    # Desk checks: how often the node sends one to each peer (0 turns the cadence off; an
+    # officer can still send one on demand), and the answer window written into each.
+    desk_check_seconds: int = 3600
+    desk_answer_seconds: int = DEFAULT_DESK_ANSWER_SECONDS
+    # The least warning each activity kind must give (core.notify.DEFAULT_MINIMUM_LEAD_TIMES).
+    minimum_lead_seconds: dict[str, int] = field(
+        default_factory=lambda: {
+            activity: int(minimum.total_seconds())
+            for activity, minimum in DEFAULT_MINIMUM_LEAD_TIMES.items()
+        }
+    )
 
     @property
     def host(self) -> str:
@@ -66,6 +78,12 @@ class NodeConfig:
             max_entry_bytes=self.max_entry_bytes,
             max_clock_skew=timedelta(seconds=self.max_clock_skew_seconds),
         )
+
+    def minimum_lead_times(self) -> dict[str, timedelta]:
+        return {
+            activity: timedelta(seconds=seconds)
+            for activity, seconds in self.minimum_lead_seconds.items()
+        }
 
     def ack_objectives(self) -> dict[Precedence, timedelta]:
         return {

@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import anyio.to_thread
 import httpx
@@ -73,13 +74,26 @@ WATCH_SECONDS = 1.0
 
 
 async def watch_deadlines(node: Node) -> None:
-    """Re-evaluate deadlines every second: an alarm is raised within a second of one passing."""
+    """Re-evaluate deadlines every second: an alarm is raised within a second of one passing.
+    The same tick sends the desk checks that the cadence calls for."""
+    started = node.clock()
     while True:
         try:
             await anyio.to_thread.run_sync(node.watcher.tick)
         except Exception:  # a watcher never dies; the next tick tries again
             log.exception("deadline watcher tick failed")
+        try:
+            await anyio.to_thread.run_sync(send_due_desk_checks, node, started)
+        except Exception:
+            log.exception("desk check on the cadence failed")
         await asyncio.sleep(WATCH_SECONDS)
+
+
+def send_due_desk_checks(node: Node, since: datetime) -> None:
+    due = node.notices.due_desk_checks(since)
+    if due:
+        node.notices.desk_check(due)
+        log.info("desk check sent to %s", ", ".join(due))
 
 
 def create_app(

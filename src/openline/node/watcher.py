@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from openline.core.notices import NoticeView
 from openline.core.requests import OVERDUE
 from openline.core.timefmt import format_time
 from openline.store import schema
@@ -31,7 +32,7 @@ MAX_MESSAGE_ALARMS = 200
 @dataclass(frozen=True, slots=True)
 class Alarm:
     id: str  # the entry that is owed an answer
-    kind: str  # unanswered | overdue-deferred | ack-overdue
+    kind: str  # unanswered | overdue-deferred | ack-overdue | desk-not-answering
     owed_by: str  # the party that must answer
     owed_to: str
     due: str
@@ -58,6 +59,19 @@ def overdue(node: Node, now: datetime) -> list[Alarm]:
                     raised_at=view.due,
                 )
             )
+    for notice in node.notices.overdue(now):
+        assert notice.due is not None  # an overdue copy was delivered, so it has a deadline
+        found.append(
+            Alarm(
+                id=notice.id,
+                kind="desk-not-answering" if notice.kind == "desk.check" else "ack-overdue",
+                owed_by=notice.recipient,
+                owed_to=notice.sender,
+                due=notice.due,
+                subject=notice_subject(notice),
+                raised_at=notice.due,
+            )
+        )
     table = schema.messages
     with node.store.read() as connection:
         rows = connection.execute(
@@ -79,6 +93,15 @@ def overdue(node: Node, now: datetime) -> list[Alarm]:
             )
         )
     return found
+
+
+def notice_subject(notice: NoticeView) -> str:
+    body = notice.body
+    if notice.kind == "desk.check":
+        return "desk check"
+    if notice.kind == "notify.activity":
+        return f"{body['activity']}: {body['title']}"[:120]
+    return f"incident {body['category']}: {body['description']}"[:120]
 
 
 class DeadlineWatcher:

@@ -449,6 +449,41 @@ class Store:
     def peer(self, party: str) -> PinnedPeer | None:
         return next((peer for peer in self.peers() if peer.party == party), None)
 
+    # --- catalogues --------------------------------------------------------------------------
+
+    def pin_catalogue(
+        self, catalogue_hash: str, name: str, version: int, document: bytes, pinned_at: str
+    ) -> bool:
+        """Keep a catalogue's canonical bytes; False when it was already pinned."""
+        table = schema.catalogues
+        with self.write() as connection:
+            held = connection.execute(
+                select(table.c.hash).where(table.c.hash == catalogue_hash)
+            ).first()
+            if held is not None:
+                return False
+            connection.execute(
+                insert(table).values(
+                    hash=catalogue_hash,
+                    name=name,
+                    version=version,
+                    document=document,
+                    pinned_at=pinned_at,
+                )
+            )
+            return True
+
+    def catalogue_documents(self) -> list[tuple[str, bytes, str]]:
+        """Every pinned catalogue as (hash, canonical bytes, pinned_at), oldest first."""
+        table = schema.catalogues
+        with self.read() as connection:
+            rows = connection.execute(
+                select(table.c.hash, table.c.document, table.c.pinned_at).order_by(
+                    table.c.pinned_at, table.c.hash
+                )
+            ).all()
+        return [(row.hash, bytes(row.document), row.pinned_at) for row in rows]
+
     # --- caches ------------------------------------------------------------------------------
 
     @staticmethod

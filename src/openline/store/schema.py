@@ -82,6 +82,19 @@ peers = Table(
     Column("pinned_at", Text, nullable=False),
 )
 
+# Agreed message catalogues this node has pinned, by the hash of their canonical bytes. Pinning
+# is also announced in the transcript (a ``catalogue.pin`` entry per peer); this table keeps
+# the document itself, which entries never carry.
+catalogues = Table(
+    "catalogues",
+    metadata,
+    Column("hash", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("document", LargeBinary, nullable=False),
+    Column("pinned_at", Text, nullable=False),
+)
+
 # --- caches: folds over the transcript -------------------------------------------------------
 
 messages = Table(

@@ -1,0 +1,143 @@
+"""Officers' API for agreed message catalogues: pin, show, send.
+
+Mounted under ``/api/v1`` by the officers' router, which checks the admin token:
+
+    GET  /catalogues                 pinned catalogues with per-peer agreement, and
+                                     ``offered_by_peers``: what peers pinned and we have not
+    POST /catalogues                 {document, to?, officer?} → 201, the result of the pin
+    GET  /catalogues/{ref}?lang=xx   one catalogue (by name or hash) with its messages
+    POST /catalogue-messages         {to, catalogue?, code, params, lang?, refs?} → 201
+
+The application commands are :class:`openline.node.catalogues.Catalogues`; every error is
+``{"error": {"code", "message"}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import anyio.to_thread
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from openline.core.canonical import canonical_bytes
+from openline.core.catalogue import Catalogue, render
+from openline.core.errors import EncodingError
+from openline.node.app import Node
+from openline.node.errors import CommandError
+
+Short = Annotated[str, Field(min_length=1, max_length=200)]
+EntryId = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PinIn(Strict):
+    document: dict[str, Any]
+    to: list[Short] | None = Field(default=None, max_length=100)
+    officer: Short = "duty officer"
+
+
+class CatalogueMessageIn(Strict):
+    to: Short
+    catalogue: Short | None = None  # name or hash; default: the only one agreed with ``to``
+    code: Annotated[str, Field(min_length=1, max_length=8)]
+    params: dict[str, Any] = Field(default_factory=dict)
+    lang: Annotated[str, Field(min_length=1, max_length=35)] | None = None
+    refs: list[EntryId] = Field(default_factory=list, max_length=4)
+
+
+def catalogue_view(catalogue: Catalogue, lang: str | None) -> dict[str, Any]:
+    """A catalogue for officers: every message's title and text in ``lang``, or in every
+    language (objects keyed by language) when ``lang`` is None.
+
+    Raises:
+        CommandError: 422 ``unsupported-language``.
+    """
+    if lang is not None and lang not in catalogue.languages:
+        raise CommandError(
+            f"catalogue {catalogue.name} has no {lang!r} texts; "
+            f"it has {', '.join(catalogue.languages)}",
+            code="unsupported-language",
+            status=422,
+        )
+    return {
+        "hash": catalogue.hash,
+        "name": catalogue.name,
+        "version": catalogue.version,
+        "languages": list(catalogue.languages),
+        "lang": lang,
+        "messages": [
+            {
+                "code": message.code,
+                "title": dict(message.title) if lang is None else message.title[lang],
+                "text": dict(message.text) if lang is None else message.text[lang],
+                "params": [param.to_dict() for param in message.params],
+            }
+            for message in catalogue.messages.values()
+        ],
+    }
+
+
+def catalogues_router(node: Node) -> APIRouter:
+    """Mounted under the officers' router, which checks the token."""
+    router = APIRouter()
+    catalogues = node.catalogues
+
+    @router.get("/catalogues")
+    async def list_catalogues() -> dict[str, Any]:
+        listing: dict[str, Any] = await anyio.to_thread.run_sync(catalogues.status)
+        return listing
+
+    @router.post("/catalogues", status_code=201)
+    async def pin(body: PinIn) -> dict[str, Any]:
+        try:  # refuses what JSON parsing let through: floats (NaN too), huge integers
+            document = canonical_bytes(body.document)
+        except EncodingError as error:
+            raise CommandError(
+                f"catalogue: {error}", code="invalid-catalogue", status=422
+            ) from error
+        result: dict[str, Any] = await anyio.to_thread.run_sync(
+            catalogues.pin, document, body.officer, body.to
+        )
+        return result
+
+    @router.get("/catalogues/{ref}")
+    async def show(ref: str, lang: str | None = None) -> dict[str, Any]:
+        def showing() -> dict[str, Any]:
+            catalogue = catalogues.resolve(ref)
+            return {
+                **catalogue_view(catalogue, lang),
+                "peers": catalogues.agreement(catalogue.hash),
+            }
+
+        shown: dict[str, Any] = await anyio.to_thread.run_sync(showing)
+        return shown
+
+    @router.post("/catalogue-messages", status_code=201)
+    async def send(body: CatalogueMessageIn) -> dict[str, Any]:
+        def sending() -> dict[str, Any]:
+            entry = catalogues.send(
+                body.to, body.catalogue, body.code, body.params, body.lang, body.refs
+            )
+            catalogue = catalogues.pinned()[entry.body["catalogue"]]
+            params = entry.body["params"]
+            return {
+                "id": entry.id,
+                "to": entry.recipient,
+                "seq": entry.seq,
+                "kind": entry.kind,
+                "catalogue": catalogue.hash,
+                "code": entry.body["code"],
+                "rendered": {
+                    lang: render(catalogue, entry.body["code"], params, lang)
+                    for lang in catalogue.languages
+                },
+            }
+
+        sent: dict[str, Any] = await anyio.to_thread.run_sync(sending)
+        return sent
+
+    return router

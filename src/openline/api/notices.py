@@ -1,0 +1,155 @@
+"""Officers' API for notifications, incident reports, desk checks and rendering.
+
+The same application commands as the CLI (``openline.node.notices``,
+``openline.node.rendering``). Areas and positions are ordinary GeoJSON in degrees (a
+geometry, a Feature, or a FeatureCollection of one Feature); the node converts them to the
+signed microdegree form. Acknowledging goes through ``POST /entries/{id}/ack``, as for
+hotline messages. Every error is ``{"error": {"code", "message"}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import anyio.to_thread
+from fastapi import APIRouter
+from pydantic import Field, StrictInt
+
+from openline.api.requests import Short, Strict, Text, created, parse_when
+from openline.node.app import Node
+from openline.node.errors import CommandError
+from openline.node.notices import NewActivity, NewIncident
+from openline.node.rendering import render_entry_for
+
+Recipients = Annotated[list[Short], Field(min_length=1, max_length=100)]
+Title = Annotated[str, Field(min_length=1, max_length=400)]
+Units = Annotated[list[Short], Field(min_length=1, max_length=10)]
+
+
+class ActivityIn(Strict):
+    to: Recipients
+    activity: str
+    title: Title
+    participants: Annotated[list[Short], Field(min_length=1, max_length=100)]
+    area: dict[str, Any]
+    start: str
+    end: str
+    contact_channel: Title
+    label: Short | None = None
+    forces: dict[str, StrictInt] | None = None
+    ack_within_minutes: StrictInt | None = None
+    precedence: str = "priority"
+    lang: str = "en"
+    officer: Short = "duty officer"
+
+    def command(self) -> NewActivity:
+        return NewActivity(
+            activity=self.activity,
+            title=self.title,
+            participants=self.participants,
+            area=self.area,
+            start=parse_when(self.start, "start"),
+            end=parse_when(self.end, "end"),
+            contact_channel=self.contact_channel,
+            label=self.label,
+            forces=self.forces,
+            ack_within_minutes=self.ack_within_minutes,
+            precedence=self.precedence,
+            lang=self.lang,
+            officer=self.officer,
+        )
+
+
+class IncidentIn(Strict):
+    to: Recipients
+    time: str
+    position: dict[str, Any]
+    domain: str
+    own_units: Units
+    other_units: Units
+    category: str
+    description: Text
+    label: Short | None = None
+    distance_m: StrictInt | None = None
+    ack_within_minutes: StrictInt | None = None
+    precedence: str = "immediate"
+    lang: str = "en"
+    officer: Short = "duty officer"
+
+    def command(self) -> NewIncident:
+        return NewIncident(
+            time=parse_when(self.time, "time"),
+            position=self.position,
+            domain=self.domain,
+            own_units=self.own_units,
+            other_units=self.other_units,
+            category=self.category,
+            description=self.description,
+            label=self.label,
+            distance_m=self.distance_m,
+            ack_within_minutes=self.ack_within_minutes,
+            precedence=self.precedence,
+            lang=self.lang,
+            officer=self.officer,
+        )
+
+
+class DeskCheckIn(Strict):
+    to: Annotated[list[Short], Field(max_length=100)] = Field(default_factory=list)
+    officer: Short = "duty officer"
+
+
+def notices_router(node: Node) -> APIRouter:
+    """Mounted under the officers' router, which checks the token."""
+    router = APIRouter()
+    notices = node.notices
+
+    def run(function: Any, *args: Any) -> Any:
+        return anyio.to_thread.run_sync(function, *args)
+
+    @router.post("/notifications", status_code=201)
+    async def notify(body: ActivityIn) -> dict[str, Any]:
+        result: dict[str, Any] = await run(notices.notify, body.to, body.command())
+        return result
+
+    @router.post("/incidents", status_code=201)
+    async def incident(body: IncidentIn) -> dict[str, Any]:
+        result: dict[str, Any] = await run(notices.incident, body.to, body.command())
+        return result
+
+    @router.get("/notifications")
+    async def notifications(
+        direction: Literal["in", "out"] | None = None,
+    ) -> dict[str, Any]:
+        return {"notifications": await run(notices.notifications, direction)}
+
+    @router.get("/notifications/{ref}")
+    async def notification(ref: str) -> dict[str, Any]:
+        shown: dict[str, Any] = await run(notices.notification, ref)
+        return shown
+
+    @router.post("/desk-checks", status_code=201)
+    async def desk_check(body: DeskCheckIn | None = None) -> dict[str, Any]:
+        asked = body or DeskCheckIn()
+        entries = await run(notices.desk_check, asked.to, asked.officer)
+        return {"entries": [created(entry) for entry in entries]}
+
+    @router.get("/desk-checks")
+    async def desk_checks() -> dict[str, Any]:
+        def listing() -> dict[str, Any]:
+            return {
+                "desks": {party: notices.desk(party) for party in sorted(node.peers())},
+                "checks": notices.desk_checks(),
+            }
+
+        result: dict[str, Any] = await run(listing)
+        return result
+
+    @router.get("/entries/{entry_id}/render")
+    async def render(entry_id: str, lang: str | None = None) -> dict[str, Any]:
+        if lang is not None and not lang:
+            raise CommandError("lang is empty", code="unsupported-language", status=422)
+        shown: dict[str, Any] = await run(render_entry_for, node, entry_id, lang)
+        return shown
+
+    return router

@@ -1,0 +1,142 @@
+"""Notifications, incident reports and desk checks: each copy's state, folded from the transcript.
+
+Each of these entries goes to one recipient and is owed one answer (``notify.ack`` or
+``desk.answer``) within a window that runs from delivery (``core.obligations``). A
+broadcast is one entry per link, tied by the body's ``notice`` id; this module folds each
+copy, and the node groups copies by notice.
+
+The state of a copy at a time ``now``:
+
+* ``pending``: not yet delivered (no receipt from the recipient);
+* ``delivered``: delivered, not answered, still within its window;
+* ``overdue``: delivered, not answered, window passed;
+* ``acknowledged``: answered within its window;
+* ``acknowledged-late``: answered after its window.
+
+An activity notification also has a **lead time**, from delivery to the activity's start
+(``core.notify.lead_time``); both ends are signed, so both sides compute the same figure,
+and a notification delivered with less than its kind's minimum is flagged late on both.
+Pure: the caller passes the entries, the receipts and the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from openline.core.entry import Entry
+from openline.core.notify import is_late, lead_time
+from openline.core.obligations import ANSWERED_BY, DeliveryTimes, deadline, is_answer_to
+from openline.core.timefmt import format_time, parse_time
+
+NOTICE_KINDS = frozenset({"notify.activity", "notify.incident", "desk.check"})
+ANSWER_KINDS = frozenset().union(*(ANSWERED_BY[kind] for kind in NOTICE_KINDS))
+STATES: tuple[str, ...] = ("pending", "delivered", "overdue", "acknowledged", "acknowledged-late")
+OVERDUE_STATES = frozenset({"overdue"})
+DESK_STATES: tuple[str, ...] = ("never-checked", "checking", "answering", "not-answering")
+"""What our desk checks of a peer show: none sent yet, the latest still within its window,
+the latest answered, or the latest left unanswered past its window."""
+LINE_STATES: tuple[str, ...] = (
+    "up",
+    "degraded",
+    "down",
+    "diverging",
+    "node-not-running",
+    "line-up-desk-not-answering",
+)
+"""A link as a duty officer sees it: the link's health, sharpened by the desk's answers."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    """One copy of a notification (or one desk check), as its two parties see it."""
+
+    id: str
+    kind: str
+    sender: str
+    recipient: str
+    seq: int
+    time: str
+    body: Mapping[str, Any]
+    delivered_at: str | None
+    due: str | None
+    answer_id: str | None
+    answered_at: str | None
+    answered_by: str | None
+    lead_time_seconds: int | None  # activity notifications, once delivered
+    late_notice: bool | None  # delivered with less lead time than the kind's minimum
+
+    @property
+    def notice(self) -> str:
+        """The broadcast this copy belongs to: the body's ``notice``, else its own id."""
+        value = self.body.get("notice")
+        return value if isinstance(value, str) else self.id
+
+    def state(self, now: datetime) -> str:
+        if self.answered_at is not None:
+            late = self.due is not None and self.answered_at > self.due
+            return "acknowledged-late" if late else "acknowledged"
+        if self.delivered_at is None or self.due is None:
+            return "pending"
+        return "overdue" if parse_time(self.due) < now else "delivered"
+
+    def direction(self, party: str) -> str:
+        return "out" if self.sender == party else "in"
+
+
+def fold_notices(
+    entries: Iterable[Entry],
+    deliveries: Mapping[tuple[str, str], DeliveryTimes],
+    minimum_lead_times: Mapping[str, timedelta],
+) -> dict[str, NoticeView]:
+    """Every notification, incident report and desk check among ``entries``, with its answer.
+
+    Args:
+        entries: entries of any kinds; those of :data:`NOTICE_KINDS` and their answers count.
+        deliveries: receipts per log ``(sender, recipient)``.
+        minimum_lead_times: per activity kind (node configuration).
+    """
+    notices: dict[str, Entry] = {}
+    answers: list[Entry] = []
+    for entry in entries:
+        if entry.kind in NOTICE_KINDS:
+            notices[entry.id] = entry
+        elif entry.kind in ANSWER_KINDS:
+            answers.append(entry)
+    first_answer: dict[str, Entry] = {}
+    for answer in sorted(answers, key=lambda entry: (entry.time, entry.seq)):
+        for ref in answer.refs:
+            request = notices.get(ref)
+            if request is not None and ref not in first_answer and is_answer_to(answer, request):
+                first_answer[ref] = answer
+    views: dict[str, NoticeView] = {}
+    for entry in notices.values():
+        times = deliveries.get((entry.sender, entry.recipient))
+        delivered = None if times is None else times.of(entry.seq)
+        due = deadline(entry, delivered)
+        answered = first_answer.get(entry.id)
+        lead: int | None = None
+        late: bool | None = None
+        if entry.kind == "notify.activity" and delivered is not None:
+            gap = lead_time(delivered, parse_time(entry.body["start"]))
+            lead = int(gap.total_seconds())
+            late = is_late(entry.body["activity"], gap, minimum_lead_times)
+        views[entry.id] = NoticeView(
+            id=entry.id,
+            kind=entry.kind,
+            sender=entry.sender,
+            recipient=entry.recipient,
+            seq=entry.seq,
+            time=entry.time,
+            body=entry.body,
+            delivered_at=None if delivered is None else format_time(delivered),
+            due=None if due is None else format_time(due),
+            answer_id=None if answered is None else answered.id,
+            answered_at=None if answered is None else answered.time,
+            answered_by=None if answered is None else answered.body.get("officer"),
+            lead_time_seconds=lead,
+            late_notice=late,
+        )
+    return views

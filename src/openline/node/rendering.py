@@ -1,0 +1,95 @@
+"""An entry as a person reads it, in their language: the node gathers what it knows of the
+entry (direction, state, delivery, deadline, lead time, pinned catalogues, party names) and
+hands it to ``openline.i18n.render``. The CLI's ``render`` and the console use this one path.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from openline.core.entry import Entry
+from openline.i18n import LanguageError, check_language
+from openline.i18n.render import Facts, render_entry
+from openline.node.errors import CommandError
+from openline.store import schema
+
+if TYPE_CHECKING:
+    from openline.node.app import Node
+
+
+def reader_language(node: Node, lang: str | None) -> str:
+    """``lang`` if given, else the node's default; refused unless the node renders it."""
+    try:
+        return check_language(lang or node.config.default_lang)
+    except LanguageError as error:
+        raise CommandError(str(error), code="unsupported-language", status=422) from error
+
+
+def facts_for(node: Node, entry: Entry, lang: str) -> Facts:
+    """What the node knows of ``entry`` beyond its signed bytes."""
+    now = node.clock()
+    names = {party: peer.card.display_name(lang) for party, peer in node.peers().items()}
+    names[node.party] = node.card().display_name(lang)
+    common: dict[str, Any] = {
+        "direction": "out" if entry.sender == node.party else "in",
+        "catalogues": node.catalogues.pinned(),
+        "names": names,
+    }
+    notice = node.notices.views().get(entry.id)
+    if notice is not None:
+        return Facts(
+            **common,
+            state=notice.state(now),
+            delivered_at=notice.delivered_at,
+            due=notice.due,
+            answered_at=notice.answered_at,
+            lead_time_seconds=notice.lead_time_seconds,
+            late_notice=notice.late_notice,
+        )
+    request = node.contacts.views(now).get(entry.id)
+    if request is not None:
+        return Facts(
+            **common,
+            state=request.state,
+            delivered_at=request.delivered_at,
+            due=request.due,
+            answered_at=request.answered_at,
+        )
+    if entry.kind == "hotline.message":
+        table = schema.messages
+        with node.store.read() as connection:
+            row = connection.execute(
+                select(table.c.delivered_at, table.c.ack_due, table.c.ack_time).where(
+                    table.c.id == entry.id
+                )
+            ).first()
+        if row is not None:
+            return Facts(
+                **common,
+                delivered_at=row.delivered_at,
+                due=row.ack_due,
+                answered_at=row.ack_time,
+            )
+    return Facts(**common)
+
+
+def render_entry_for(node: Node, entry_id: str, lang: str | None) -> dict[str, Any]:
+    """The entry ``entry_id`` rendered for a reader of ``lang`` (the node's default if None)."""
+    reader = reader_language(node, lang)
+    stored = node.store.entry_by_id(entry_id)
+    if stored is None:
+        raise CommandError(f"no entry {entry_id}", code="unknown-entry", status=404)
+    entry = Entry.from_leaf(stored.leaf)
+    rendered = render_entry(entry, reader, facts_for(node, entry, reader))
+    return {
+        "id": entry.id,
+        "kind": entry.kind,
+        "from": entry.sender,
+        "to": entry.recipient,
+        "seq": entry.seq,
+        "time": entry.time,
+        "rendered": rendered.to_json(),
+        "text": rendered.to_text(),
+    }
