@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from typer.exceptions import TyperException
 
@@ -272,11 +273,14 @@ def status(directory: DirArg, as_json: JsonOpt = False) -> None:
         print_json(data)
         return
     out.print(f"[bold]{data['party']}[/bold]  key {data['fingerprint']}  at {data['time']}")
-    table = Table("peer", "link", "sent", "delivered", "pending", "received", "last receipt")
+    table = Table(
+        "peer", "line", "desk", "sent", "delivered", "pending", "received", "last receipt"
+    )
     for peer in data["peers"]:
         table.add_row(
             peer["party"],
-            peer["link"],
+            peer["line"],  # the link's state, or "line-up-desk-not-answering"
+            peer["desk"]["state"],
             str(peer["sent"]),
             str(peer["delivered"]),
             str(peer["pending"]),
@@ -294,10 +298,14 @@ def status(directory: DirArg, as_json: JsonOpt = False) -> None:
     for alarm in data["alarms"]:
         out.print(
             f"[red]ALARM[/red] {alarm['kind']}: {alarm['owed_by']} owes {alarm['owed_to']} "
-            f"an answer to {alarm['subject']!r}, due {alarm['due']} ({alarm['id'][:16]})"
+            f"an answer to {escape(repr(alarm['subject']))}, due {alarm['due']} "
+            f"({alarm['id'][:16]})"
         )
     for item in data["equivocations"]:
-        out.print(f"[red]EQUIVOCATION[/red] {item['sender']}→{item['recipient']}: {item['reason']}")
+        out.print(
+            f"[red]EQUIVOCATION[/red] {item['sender']}→{item['recipient']}: "
+            f"{escape(item['reason'])}"
+        )
 
 
 @app.command("log")
@@ -330,8 +338,8 @@ def show_log(
         elif row["overdue"]:
             marks.append("OVERDUE")
         out.print(
-            f"{row['time']} {arrow} {row['seq']:>5} {row['kind']:<16} {summary[:60]!s:<60} "
-            f"{','.join(marks)} {row['id'][:16]}"
+            f"{row['time']} {arrow} {row['seq']:>5} {row['kind']:<16} "
+            f"{escape(f'{summary[:60]!s:<60}')} {','.join(marks)} {row['id'][:16]}"
         )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from openline.cli_support import DirArg, JsonOpt, access, fail, out, print_json
@@ -231,8 +232,8 @@ def requests(
             row["level"] or "-",
             row["state"] + (" (late)" if row["late"] else ""),
             row["due"] or "-",
-            row["subject"][:40],
-            row["note"],
+            escape(row["subject"][:40]),  # a peer's text: never read as markup
+            escape(row["note"]),
         )
     out.print(table)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from openline.cli_support import DirArg, JsonOpt, access, fail, out, print_json
@@ -99,8 +100,8 @@ def _print_sent(result: dict[str, Any], what: str, lang: str) -> None:
         lead = format_duration(result["lead_time_seconds_at_send"], lang)
         minimum = format_duration(result["minimum_lead_seconds"], lang)
         out.print(
-            f"[yellow]warning:[/] lead time is {lead}, less than the minimum of {minimum}: "
-            "it will be flagged late on both sides"
+            f"[yellow]warning:[/] lead time is {lead}, less than this node's minimum of "
+            f"{minimum}: it will show as late (to a recipient with the same minimum too)"
         )
     out.print(f"notice {result['notice']}")
 
@@ -186,11 +187,13 @@ def _copy_line(copy: dict[str, Any], lang: str) -> str:
     def term(key: str) -> str:
         return label("term", key, lang)
 
-    parts = [f"{copy['party']}: {label('state', copy['state'], lang)}"]
+    parts = [f"{escape(copy['party'])}: {label('state', copy['state'], lang)}"]
     if copy["delivered_at"]:
         parts.append(f"{term('delivered')} {format_time(copy['delivered_at'], lang)}")
     if copy["acknowledged_at"]:
-        parts.append(f"{term('acknowledged')} {format_time(copy['acknowledged_at'], lang)}")
+        by = escape(copy["acknowledged_by"] or "")
+        when = format_time(copy["acknowledged_at"], lang)
+        parts.append(f"{term('acknowledged')} {when} ({by})")
     elif copy["due"]:
         parts.append(f"{term('due')} {format_time(copy['due'], lang)}")
     if copy["lead_time_seconds"] is not None:
@@ -234,12 +237,12 @@ def notifications(
             if group["kind"] == "notify.activity"
             else label("category", body["category"], reader)
         )
-        table.add_row(
+        table.add_row(  # what a peer wrote is shown as text, never read as markup
             format_time(group["time"], reader),
             label("term", group["direction"], reader),
-            what,
-            group["sender"],
-            group["summary"],
+            escape(what),
+            escape(group["sender"]),
+            escape(group["summary"]),
             "\n".join(_copy_line(copy, reader) for copy in group["recipients"]),
         )
     out.print(table)
@@ -278,12 +281,12 @@ def desk_check(
     for party, desk in result["desks"].items():
         last = desk["last_answer"]
         table.add_row(
-            party,
+            escape(party),
             label("state", desk["state"], reader),
             str(desk["checks"]),
             str(desk["answered"]),
             str(desk["unanswered"]),
-            "—" if last is None else f"{format_time(last['at'], reader)} ({last['by']})",
+            "—" if last is None else f"{format_time(last['at'], reader)} ({escape(last['by'])})",
         )
     out.print(table)
 

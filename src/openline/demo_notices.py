@@ -172,7 +172,10 @@ def play_notifications(nodes: list[DemoNode], console: Console, wait: Wait) -> N
     )
     copy = _copy_state(ru, launch["notice"], "us-dod")
     hours = copy["lead_time_seconds"] / 3600
-    step(f"    delivered with {hours:.1f} h of notice: flagged LATE at ru-mod and at us-dod alike")
+    step(
+        f"    delivered with {hours:.1f} h of notice: flagged LATE at ru-mod and at us-dod alike "
+        "(both apply the default minimum of 3 days)"
+    )
 
 
 def play_incident(nodes: list[DemoNode], console: Console, wait: Wait) -> None:

@@ -1058,3 +1058,11 @@ def test_answers_discharge_only_their_own_obligation() -> None:
     assert is_answer_to(answer, CHECK)
     assert not is_answer_to(answer, REPORT)
     assert not is_answer_to(ack, CHECK)
+
+
+@pytest.mark.parametrize("value", [1e300, -1e20, 10**400, 361, float("inf")])
+def test_coordinates_far_out_of_range_are_refused_not_crashed_on(value: float) -> None:
+    with pytest.raises(EntryError) as refused:
+        geometry_from_geojson({"type": "Point", "coordinates": [value, 0.0], "radius_nm": 5})
+    assert refused.value.code == "invalid-body"
+    assert len(str(refused.value)) < 200

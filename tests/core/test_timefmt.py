@@ -173,3 +173,8 @@ def test_parse_user_time_refuses_naive_and_garbage(text: str) -> None:
 )
 def test_parse_user_time_reads_any_iso_offset_time(moment: datetime) -> None:
     assert parse_user_time(moment.isoformat()) == moment
+
+
+def test_a_typed_time_before_year_one_in_utc_is_refused() -> None:
+    with pytest.raises(EncodingError, match="out of range"):
+        parse_user_time("0001-01-01T00:00:00+01:00")

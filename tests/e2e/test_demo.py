@@ -45,10 +45,11 @@ def test_demo_plays_the_story_and_every_transcript_verifies(tmp_path: Path) -> N
     assert "prc-mnd" in html
 
     # The notification story (issue 4), each part rendered for its reader.
-    catalogue = output.split("13. us-dod sends standard message M10")[1].split("14.")[0]
+    # Steps start a line with their number; times inside a step may hold "14." or "15.".
+    catalogue = output.split("\n13. us-dod sends standard message M10")[1].split("\n14. ")[0]
     assert "Request you keep 5 nautical miles clear of me." in catalogue  # us-dod, en
     assert "请与我保持5海里以上的距离。" in catalogue  # prc-mnd, zh: the agreed text
-    patrol = output.split("14. ru-mod notifies")[1].split("15.")[0]
+    patrol = output.split("\n14. ru-mod notifies")[1].split("\n15. ")[0]
     zh, en = patrol.split("as us-dod's officer reads it (en):")
     assert "联合巡逻" in zh
     assert "Joint patrol" in en
@@ -56,7 +57,7 @@ def test_demo_plays_the_story_and_every_transcript_verifies(tmp_path: Path) -> N
         assert "Совместное морское и воздушное патрулирование" in text
     assert "ru-mod sees both recipients acknowledge" in output
     assert "flagged LATE at ru-mod and at us-dod alike" in output
-    incident = output.split("16. us-dod reports an unsafe intercept")[1].split("17.")[0]
+    incident = output.split("\n16. us-dod reports an unsafe intercept")[1].split("\n17. ")[0]
     assert "不安全拦截" in incident
     assert "prc-mnd acknowledged the report and replied" in output
     assert "prc-mnd's duty officer answered the desk check in person" in output

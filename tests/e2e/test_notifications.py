@@ -452,3 +452,26 @@ def test_desk_checks_go_out_on_the_cadence(nodes: NodeFactory) -> None:
         return any(c["from"] == US and c["direction"] == "in" for c in record["checks"])
 
     wait_for(arrived, 30, "the cadence's desk check at prc-mnd")
+
+
+def test_markup_in_a_peers_text_is_shown_as_written(world: World) -> None:
+    title = "[/bold] [white on white]hidden[/] [link=http://x]"
+    sent = world.ru.cli(
+        "notify", "--to", US, "--file", world.file("markup.json", patrol(title=title)), "--json"
+    )
+    notice = json.loads(sent.stdout)["notice"]
+    wait_copy(world.ru, notice, US, "delivered")
+    listing = world.us.cli("notifications", "--direction", "in")
+    assert listing.returncode == 0, listing.stderr
+    assert "hidden" in listing.stdout
+    assert "[/bold]" in listing.stdout
+    world.ru.send_batch([US], [title])
+
+    def logged() -> bool:
+        shown = world.us.cli("log", "--peer", RU)
+        assert shown.returncode == 0, shown.stderr
+        return "[/bold]" in shown.stdout
+
+    wait_for(logged, 30, "the hotline message in us-dod's log")
+    status = world.us.cli("status")
+    assert status.returncode == 0, status.stderr

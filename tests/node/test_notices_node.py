@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from openline.core.entry import Entry
 from openline.core.notify import DEFAULT_MINIMUM_LEAD_TIMES
 from openline.node.app import Node
 from openline.node.errors import CommandError
@@ -93,7 +94,6 @@ def test_a_broadcast_is_one_entry_per_link_with_one_notice_and_per_recipient_sta
 
     prc_copy = prc.notices.notification(sent["notice"])
     assert prc_copy["direction"] == "in"
-    us.ack  # noqa: B018 - documents that acknowledging goes through Node.ack
     prc.ack(sent["entries"][0]["id"], "Sr. Col. Zhang Wei")
     pump(prc, us)
     clock.advance(hours=2)  # ru-mod's window (60 min from delivery) passes unanswered
@@ -284,20 +284,148 @@ def test_desk_checks_answered_then_not_answered_while_the_line_is_up(tmp_path: P
     assert us.status()["peers"][0]["desk"]["state"] == "not-answering"
 
 
-def test_desk_checks_fall_due_on_the_cadence(tmp_path: Path) -> None:
-    us, _, clock = make_pair(tmp_path)
+def test_desk_checks_fall_due_on_the_cadence_one_at_a_time(tmp_path: Path) -> None:
+    us, prc, clock = make_pair(tmp_path)
+    period = us.config.desk_check_seconds
     started = clock()
     assert us.notices.due_desk_checks(started) == []
-    clock.advance(seconds=us.config.desk_check_seconds)
+    clock.advance(seconds=period)
     assert us.notices.due_desk_checks(started) == ["prc-mnd"]
-    us.notices.desk_check(us.notices.due_desk_checks(started))
+    (first,) = us.notices.desk_check(us.notices.due_desk_checks(started))
     assert us.notices.due_desk_checks(started) == []
-    clock.advance(seconds=us.config.desk_check_seconds - 1)
+    # The line is down: the first check is never delivered, so no second one piles up.
+    clock.advance(seconds=3 * period)
+    assert us.notices.due_desk_checks(started) == []
+    pump(us, prc)  # the line is back; the check is delivered and its window runs
+    assert us.notices.due_desk_checks(started) == []
+    prc.ack(first.id, "Lt. Chen")
+    pump(prc, us)
+    assert us.notices.due_desk_checks(started) == ["prc-mnd"]  # a period since the last
+    us.notices.desk_check(["prc-mnd"])
+    clock.advance(seconds=period - 1)
     assert us.notices.due_desk_checks(started) == []
     clock.advance(seconds=1)
-    assert us.notices.due_desk_checks(started) == ["prc-mnd"]
+    pump(us, prc)  # delivered now; still within its window
+    assert us.notices.due_desk_checks(started) == []
+    clock.advance(seconds=us.config.desk_answer_seconds + 1)
+    assert us.notices.due_desk_checks(started) == ["prc-mnd"]  # unanswered: ask again
     us.config.desk_check_seconds = 0
     assert us.notices.due_desk_checks(started) == []
+
+
+def test_one_silence_since_the_last_answer_is_enough_and_alarms_once(tmp_path: Path) -> None:
+    us, prc, clock = make_pair(tmp_path)
+    checks = []
+    for _ in range(3):
+        (check,) = us.notices.desk_check(["prc-mnd"])
+        checks.append(check)
+        pump(us, prc)
+        clock.advance(seconds=400)  # past each window, nobody answers
+    pump(prc, us)
+    (latest,) = us.notices.desk_check(["prc-mnd"])
+    pump(us, prc)
+    desk = us.notices.desk("prc-mnd")
+    assert desk["state"] == "not-answering"  # the newest is within its window, but …
+    assert desk["unanswered"] == 3
+    assert desk["unanswered_check"] == checks[-1].id
+    desk_alarms = [a for a in us.alarms() if a.kind == "desk-not-answering"]
+    assert [alarm.id for alarm in desk_alarms] == [checks[-1].id]  # one alarm per desk
+    assert prc.notices.desk("us-dod")["owed_by_us"] == 4
+
+    prc.ack(latest.id, "Lt. Chen")  # a person answers the newest: the desk is staffed
+    pump(prc, us)
+    desk = us.notices.desk("prc-mnd")
+    assert desk["state"] == "answering"
+    assert desk["unanswered"] == 3  # the earlier silences stay on the record
+    assert [a for a in us.alarms() if a.kind == "desk-not-answering"] == []
+    assert prc.notices.desk("us-dod")["owed_by_us"] == 0
+
+
+def test_an_answer_is_never_dated_before_its_question_even_with_a_slow_clock(
+    tmp_path: Path,
+) -> None:
+    us, prc, clock = make_pair(tmp_path)
+    fast = FakeClock(clock() + timedelta(seconds=60))  # us-dod's clock runs a minute ahead
+    us.clock = fast
+    (check,) = us.notices.desk_check(["prc-mnd"])
+    pump(us, prc)
+    clock.advance(seconds=5)
+    answer = prc.ack(check.id, "Lt. Chen")
+    assert answer.time == check.time  # clamped to the question's time, not refused
+    pump(prc, us)
+    assert us.notices.desk("prc-mnd")["state"] == "answering"
+
+
+def test_two_officers_acknowledging_at_once_sign_one_acknowledgement(tmp_path: Path) -> None:
+    import threading
+
+    us, prc, clock = make_pair(tmp_path)
+    sent = us.notices.incident(["prc-mnd"], incident(clock))
+    pump(us, prc)
+    copy_id = sent["entries"][0]["id"]
+    outcomes: list[str] = []
+    start = threading.Barrier(4)
+
+    def acknowledge(officer: str) -> None:
+        start.wait()
+        try:
+            prc.ack(copy_id, officer)
+            outcomes.append("signed")
+        except CommandError as error:
+            outcomes.append(error.code)
+
+    threads = [threading.Thread(target=acknowledge, args=(f"officer {n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already-acknowledged"] * 3 + ["signed"]
+    assert sizes(prc) == {"us-dod": 1}
+
+
+def test_a_reused_notice_id_never_hides_a_notification(tmp_path: Path) -> None:
+    us, prc, clock = make_pair(tmp_path)
+    first = us.notices.incident(["prc-mnd"], incident(clock, description="First."))
+    stored = us.store.entry_by_id(first["entries"][0]["id"])
+    assert stored is not None
+    body = dict(Entry.from_leaf(stored.leaf).body)
+    body["description"] = "Second, under the same notice id."
+    us.append("prc-mnd", [("notify.incident", body, ())])  # bypasses the command, as a peer may
+    pump(us, prc)
+    shown = prc.notices.notifications()
+    assert sorted(group["body"]["description"] for group in shown) == [
+        "First.",
+        "Second, under the same notice id.",
+    ]
+    with pytest.raises(CommandError) as ambiguous:
+        prc.notices.notification(first["notice"])
+    assert ambiguous.value.code == "ambiguous-notice"
+    by_copy = prc.notices.notification(first["entries"][0]["id"])
+    assert by_copy["body"]["description"] == "First."
+
+
+def test_a_broadcast_that_fails_part_way_stores_no_copy(
+    trio: tuple[Node, Node, Node, FakeClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    us, _, _, clock = trio
+    from openline.store import Store
+
+    real = Store.insert_entries
+    calls: list[int] = []
+
+    def failing(connection: Any, entries: Any, stored_at: str) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        real(connection, entries, stored_at)
+
+    monkeypatch.setattr(Store, "insert_entries", staticmethod(failing))
+    with pytest.raises(OSError, match="disk full"):
+        us.notices.notify(["prc-mnd", "ru-mod"], activity(clock))
+    monkeypatch.setattr(Store, "insert_entries", staticmethod(real))
+    assert sizes(us) == {"prc-mnd": 0, "ru-mod": 0}
+    sent = us.notices.notify(["prc-mnd", "ru-mod"], activity(clock))  # and the node goes on
+    assert [entry["seq"] for entry in sent["entries"]] == [0, 0]
 
 
 def test_notices_survive_a_rebuild(tmp_path: Path) -> None:
@@ -354,3 +482,42 @@ def test_an_osce_wide_notification_goes_to_57_parties_and_shows_as_one(tmp_path:
     assert {peer["party"]: peer["pending"] for peer in us.status()["peers"]} == dict.fromkeys(
         recipients, 1
     )
+
+
+@pytest.mark.parametrize(
+    ("settings", "fragment"),
+    [
+        ({"desk_check_seconds": -1}, "desk_check_seconds"),
+        ({"desk_check_seconds": "hourly"}, "desk_check_seconds"),
+        ({"desk_answer_seconds": 5}, "desk_answer_seconds"),
+        ({"minimum_lead_seconds": {"exercise": "x"}}, "minimum_lead_seconds.exercise"),
+        ({"minimum_lead_seconds": {"exercise": -5}}, "minimum_lead_seconds.exercise"),
+        ({"minimum_lead_seconds": {"parade": 5}}, "parade"),
+        ({"minimum_lead_seconds": [1, 2]}, "minimum_lead_seconds"),
+    ],
+)
+def test_a_bad_notice_setting_in_node_json_is_refused_at_start(
+    tmp_path: Path, settings: dict[str, Any], fragment: str
+) -> None:
+    import json
+
+    from openline.node.home import HomeError
+
+    us, _, _ = make_pair(tmp_path)
+    path = us.home.config_path
+    path.write_text(json.dumps(json.loads(path.read_text()) | settings))
+    with pytest.raises(HomeError, match=fragment):
+        us.home.load_config()
+
+
+def test_a_partial_minimum_lead_setting_keeps_the_other_defaults(tmp_path: Path) -> None:
+    import json
+
+    us, _, _ = make_pair(tmp_path)
+    path = us.home.config_path
+    path.write_text(
+        json.dumps(json.loads(path.read_text()) | {"minimum_lead_seconds": {"patrol": 7}})
+    )
+    minimums = us.home.load_config().minimum_lead_times()
+    assert minimums["patrol"] == timedelta(seconds=7)
+    assert minimums["missile-launch"] == DEFAULT_MINIMUM_LEAD_TIMES["missile-launch"]

@@ -203,6 +203,8 @@ def to_microdegrees(degrees: float) -> int:
     """
     if isinstance(degrees, bool) or not isinstance(degrees, int | float):
         raise ValueError(f"{degrees!r} is not a number")
+    if abs(degrees) > 360:  # beyond any coordinate; keeps float(), Decimal and int() in range
+        raise ValueError(f"{degrees!r:.30} is not a number of degrees: out of range")
     if not math.isfinite(degrees):
         raise ValueError(f"{degrees!r} is not a finite number")
     scaled = Decimal(repr(degrees)).scaleb(6).quantize(Decimal(1), rounding=ROUND_HALF_UP)
@@ -361,7 +363,8 @@ def _to_e6_tree(value: object, where: str, depth: int = 0) -> object:
     try:
         return to_microdegrees(value)
     except ValueError as error:
-        raise _invalid(f"{where} must be a finite number of degrees, not {value!r}") from error
+        shown = repr(value) if len(repr(value)) <= 30 else repr(value)[:27] + "..."
+        raise _invalid(f"{where} must be a finite number of degrees, not {shown}") from error
 
 
 def _closed_as_written(geojson: Mapping[str, Any], where: str) -> None:

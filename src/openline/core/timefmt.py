@@ -56,4 +56,7 @@ def parse_user_time(text: str) -> datetime:
         raise EncodingError(f"{text!r} is not an RFC 3339 time") from error
     if moment.tzinfo is None:
         raise EncodingError(f"{text!r} has no UTC offset; add Z or +hh:mm")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise EncodingError(f"{text!r} is out of range") from error

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
 from openline.core.card import Card, check_rotation, make_card, party_cosigner
 from openline.core.checkpoint import Checkpoint
@@ -45,6 +46,8 @@ from openline.store import Store, schema
 from openline.store.database import PinnedPeer
 
 Clock = Callable[[], datetime]
+Items = Sequence[tuple[str, Mapping[str, Any], Sequence[str]]]
+"""Entries to append to one log: (kind, body, refs) each."""
 
 MAX_CACHED_LEAVES = 50_000
 
@@ -112,7 +115,7 @@ class Node:
         self.key = self.home.load_key()
         self.party = self.config.party
         self.store = Store.open_url(self.home.database_url(self.config))
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._outgoing: dict[str, OutgoingLog] = {}
         self._incoming: dict[str, IncomingLog] = {}
         self._peers: dict[str, PinnedPeer] | None = None
@@ -128,6 +131,7 @@ class Node:
         # (the request views) are recomputed only when it moved.
         self.revision = 0
         self._latest_time: dict[str, str] = {}  # newest entry time of each outgoing log
+        self._parsed: dict[str, Entry] = {}  # entries of the folded kinds, by id
         self.contacts = Contacts(self)
         self.notices = Notices(self)
         self.catalogues = Catalogues(self)
@@ -180,7 +184,7 @@ class Node:
         target = url or (card.urls[0] if card.urls else None)
         if not target:
             raise CommandError("the card names no URL; pass --url", code="no-url", status=422)
-        with self._lock:
+        with self.lock:
             self.store.pin_peer(card, target.rstrip("/"), format_time(self.clock()))
             self._peers = None
             self._incoming.pop(card.party, None)
@@ -242,45 +246,72 @@ class Node:
         for listener in self.listeners:
             listener(peer)
 
-    def append(
-        self, peer: str, items: Sequence[tuple[str, Mapping[str, Any], Sequence[str]]]
-    ) -> list[Entry]:
+    def append(self, peer: str, items: Items) -> list[Entry]:
         """Sign and durably store entries to one peer, in order (the write-ahead outbox)."""
-        self.peer(peer)
-        with self._lock:
-            log = self.outgoing(peer)
-            appended: list[Entry] = []
+        return self.append_to_many([(peer, items)])[0]
+
+    def append_to_many(self, batches: Sequence[tuple[str, Items]]) -> list[list[Entry]]:
+        """Sign and store entries to several peers in one transaction: all of them or none,
+        so that a broadcast is never half-sent (and never half-resent after an error).
+
+        An entry that answers is dated no earlier than what it answers: with the clocks of
+        two nodes up to ``max_clock_skew`` apart, an answer signed by the slower clock
+        would otherwise predate its question and be refused at the door (check_refs)."""
+        peers = [peer for peer, _ in batches]
+        if len(set(peers)) != len(peers):
+            raise ValueError("append_to_many: a peer named twice")
+        for peer in peers:
+            self.peer(peer)
+        with self.lock:
+            results: list[list[Entry]] = []
             try:
                 with self.store.write() as connection:
-                    if Store.log_size(connection, self.party, peer) != log.size:
-                        # Another process (the CLI while we were down) wrote: reload.
-                        self._outgoing.pop(peer, None)
-                        log = self.outgoing(peer)
                     now = format_time(self.clock())
-                    batch: dict[str, RefTarget] = {}
-                    for kind, body, refs in items:
-                        entry = log.next_entry(time=now, kind=kind, body=body, refs=refs)
-                        check_refs(entry, lambda ref: self.store.ref_target(ref, connection), batch)
-                        log.append(entry)
-                        appended.append(entry)
-                        batch[entry.id] = RefTarget.of(entry)
-                    Store.insert_entries(connection, appended, now)
-                    projections.project(connection, appended, self.config.ack_objectives())
+                    for peer, items in batches:
+                        results.append(self._append_in(connection, peer, items, now))
             except EntryError as error:
-                self._outgoing.pop(peer, None)
+                for peer in peers:
+                    self._outgoing.pop(peer, None)
                 raise CommandError(str(error), code=error.code, status=422) from error
             except BaseException:
-                self._outgoing.pop(peer, None)  # the tree ran ahead of the store: reload
+                for peer in peers:
+                    self._outgoing.pop(peer, None)  # the trees ran ahead of the store: reload
                 raise
-        self.revision += 1
-        newest = max(entry.time for entry in appended) if appended else None
-        if newest is not None and newest > self._latest_time.get(peer, ""):
-            self._latest_time[peer] = newest
-        with self._cache_lock:
-            pending = self._unreceipted.setdefault(peer, {})
-            if len(pending) < MAX_CACHED_LEAVES:
-                pending.update((entry.seq, entry.leaf) for entry in appended)
-        self._notify(peer)
+            # Bumped before the lock is released: a command that checks a fold and then
+            # appends (an acknowledgement) under this lock always sees the previous one.
+            self.revision += 1
+        for peer, appended in zip(peers, results, strict=True):
+            newest = max(entry.time for entry in appended) if appended else None
+            if newest is not None and newest > self._latest_time.get(peer, ""):
+                self._latest_time[peer] = newest
+            with self._cache_lock:
+                pending = self._unreceipted.setdefault(peer, {})
+                if len(pending) < MAX_CACHED_LEAVES:
+                    pending.update((entry.seq, entry.leaf) for entry in appended)
+            self._notify(peer)
+        return results
+
+    def _append_in(self, connection: Connection, peer: str, items: Items, now: str) -> list[Entry]:
+        log = self.outgoing(peer)
+        if Store.log_size(connection, self.party, peer) != log.size:
+            # Another process (the CLI while we were down) wrote: reload.
+            self._outgoing.pop(peer, None)
+            log = self.outgoing(peer)
+        appended: list[Entry] = []
+        batch: dict[str, RefTarget] = {}
+
+        def lookup(ref: str) -> RefTarget | None:
+            return batch.get(ref) or self.store.ref_target(ref, connection)
+
+        for kind, body, refs in items:
+            answered = [target.time for target in map(lookup, refs) if target is not None]
+            entry = log.next_entry(time=max([now, *answered]), kind=kind, body=body, refs=refs)
+            check_refs(entry, lookup)
+            log.append(entry)
+            appended.append(entry)
+            batch[entry.id] = RefTarget.of(entry)
+        Store.insert_entries(connection, appended, now)
+        projections.project(connection, appended, self.config.ack_objectives())
         return appended
 
     def cached_leaves(self, peer: str, start: int, limit: int) -> list[bytes] | None:
@@ -309,12 +340,17 @@ class Node:
         for party in recipients:
             self.peer(party)
         bodies = [message.body() for message in messages]
-        entries: list[Entry] = []
-        for party in dict.fromkeys(recipients):
-            entries.extend(self.append(party, [("hotline.message", body, ()) for body in bodies]))
-        return entries
+        items = [("hotline.message", body, ()) for body in bodies]
+        batches = self.append_to_many([(party, items) for party in dict.fromkeys(recipients)])
+        return [entry for appended in batches for entry in appended]
 
     def ack(self, entry_id: str, officer: str) -> Entry:
+        # Under the lock from the check to the append: never two acknowledgements of one
+        # entry when two officers (or one double click) acknowledge at once.
+        with self.lock:
+            return self._ack(entry_id, officer)
+
+    def _ack(self, entry_id: str, officer: str) -> Entry:
         target = self.store.entry_by_id(entry_id)
         if target is None:
             raise CommandError(f"no entry {entry_id}", code="unknown-entry", status=404)
@@ -348,7 +384,7 @@ class Node:
     def receive_batch(
         self, peer: str, entries: Sequence[object], checkpoint_note: bytes
     ) -> BatchOutcome:
-        with self._lock:
+        with self.lock:
             # Only this method writes incoming logs, under this lock: the mirror in memory
             # is the stored one (it is reloaded from the store whenever it is rebuilt).
             log = self.incoming(peer)
@@ -384,7 +420,10 @@ class Node:
                     projections.project(connection, fresh, self.config.ack_objectives(), delivered)
                 if isinstance(outcome, Accepted):
                     log.apply(outcome)
-                self.revision += 1
+                if fresh:
+                    # Only new entries change a fold: a heartbeat (or a resent batch) adds a
+                    # cosignature, which views read live, so folds are not redone for it.
+                    self.revision += 1
                 self.link_health(peer).last_heard = now
             elif isinstance(outcome, Equivocation):
                 evidence = outcome.evidence
@@ -401,7 +440,7 @@ class Node:
     # --- federation: the sending side ----------------------------------------------------
 
     def checkpoint_for(self, peer: str, size: int) -> tuple[Checkpoint, bytes]:
-        with self._lock:
+        with self.lock:
             log = self.outgoing(peer)
             if size > log.size:
                 self._outgoing.pop(peer, None)
@@ -456,7 +495,8 @@ class Node:
                 cosignature.timestamp,
                 self.config.ack_objectives(),
             )
-        self.revision += 1
+        if checkpoint.size > previous:  # newly delivered entries: their deadlines start
+            self.revision += 1
         health = self.link_health(peer)
         health.last_receipt = self.clock()
         health.failures = 0
@@ -597,13 +637,26 @@ class Node:
         rows.sort(key=lambda row: (row["time"], row["direction"], row["seq"]))
         return rows
 
+    def entries_of_kinds(self, kinds: Iterable[str]) -> list[Entry]:
+        """Stored entries of these kinds, each parsed once: an id is the hash of the entry's
+        bytes, so a parsed entry never goes stale, and a fold redone after each new entry
+        parses only the new ones (parsing re-validates, most of a fold's cost)."""
+        entries: list[Entry] = []
+        for stored in self.store.entries_of_kinds(sorted(kinds)):
+            entry = self._parsed.get(stored.id)
+            if entry is None:
+                entry = Entry.from_leaf(stored.leaf)
+                self._parsed[stored.id] = entry
+            entries.append(entry)
+        return entries
+
     def all_entries(self) -> Iterable[Entry]:
         for sender, recipient in self.store.all_logs():
             for stored in self.store.entries(sender, recipient):
                 yield Entry.from_leaf(stored.leaf)
 
     def rebuild(self) -> dict[str, int]:
-        with self._lock:
+        with self.lock:
             entries = list(self.all_entries())
             receipts = self.store.delivery_receipts()
             with self.store.write() as connection:

@@ -8,10 +8,10 @@ request is already withdrawn or answered instead of signing an answer the fold w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from openline.core.contact import DEFAULT_EXPLAIN_HOURS, FORMATS, LEVELS
 from openline.core.entry import Entry
@@ -31,6 +31,22 @@ if TYPE_CHECKING:
     from openline.node.app import Node
 
 Slot = tuple[datetime, datetime]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def serialized(
+    method: Callable[Concatenate[Contacts, P], R],
+) -> Callable[Concatenate[Contacts, P], R]:
+    """Check the fold and append under the node's lock: two officers answering at once
+    (or a double click) must not both pass the check and sign two answers."""
+
+    def locked(self: Contacts, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.node.lock:
+            return method(self, *args, **kwargs)
+
+    locked.__doc__ = method.__doc__
+    return locked
 
 
 def _slot(slot: Slot, now: datetime, what: str = "slot") -> dict[str, str]:
@@ -177,10 +193,7 @@ class Contacts:
 
     def _fold(self) -> dict[str, RequestView]:
         store = self.node.store
-        entries = [
-            Entry.from_leaf(stored.leaf)
-            for stored in store.entries_of_kinds(sorted(REQUEST_KINDS | FOLLOW_UP_KINDS))
-        ]
+        entries = self.node.entries_of_kinds(REQUEST_KINDS | FOLLOW_UP_KINDS)
         logs = {(e.sender, e.recipient) for e in entries if e.kind in REQUEST_KINDS}
         if not logs:
             return {}
@@ -286,6 +299,7 @@ class Contacts:
         (entry,) = self.node.append(to, [("explain.request", body, tuple(refs))])
         return entry
 
+    @serialized
     def respond(self, request_id: str, answer: Answer) -> Entry:
         view = self._received(request_id, "answer")
         now = self.node.clock()
@@ -336,6 +350,7 @@ class Contacts:
         (entry,) = self.node.append(view.requester, [("contact.response", body, (view.id,))])
         return entry
 
+    @serialized
     def update(self, request_id: str, update: Update) -> Entry:
         view = self.view(request_id)
         party = self.node.party
@@ -373,6 +388,7 @@ class Contacts:
         (entry,) = self.node.append(other, [("contact.update", body, (view.id,))])
         return entry
 
+    @serialized
     def read(self, request_id: str, officer: str) -> Entry:
         view = self._received(request_id, "mark as read")
         if view.read_at is not None:

@@ -21,7 +21,13 @@ from typing import IO, Any
 
 from openline.core.keys import PrivateKey
 from openline.core.link import LinkLimits
-from openline.core.notify import DEFAULT_DESK_ANSWER_SECONDS, DEFAULT_MINIMUM_LEAD_TIMES
+from openline.core.notify import (
+    ACTIVITIES,
+    DEFAULT_DESK_ANSWER_SECONDS,
+    DEFAULT_MINIMUM_LEAD_TIMES,
+    MAX_DESK_ANSWER_SECONDS,
+    MIN_DESK_ANSWER_SECONDS,
+)
 from openline.core.precedence import DEFAULT_ACK_OBJECTIVES, Precedence
 
 
@@ -147,7 +153,9 @@ class NodeHome:
             raise HomeError(f"{self.root} is not a node's data folder (run 'openline init' first)")
         try:
             raw: dict[str, Any] = json.loads(self.config_path.read_text("utf-8"))
-            return NodeConfig(**raw)
+            config = NodeConfig(**raw)
+            _check_notices(config)
+            return config
         except (ValueError, TypeError) as error:
             raise HomeError(
                 f"{self.config_path} is not a valid node configuration: {error}"
@@ -211,6 +219,40 @@ class NodeHome:
             return str(json.loads(self.run_path.read_text())["url"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+
+def _whole(value: object) -> bool:
+    return type(value) is int
+
+
+def _check_notices(config: NodeConfig) -> None:
+    """The settings of issue 4, checked when the node starts rather than when a deadline
+    watcher or a cadence first trips on them (a bad value would stop every alarm).
+
+    A partial ``minimum_lead_seconds`` keeps the defaults of the kinds it does not name.
+
+    Raises:
+        ValueError: a setting out of range, naming it.
+    """
+    if not _whole(config.desk_check_seconds) or config.desk_check_seconds < 0:
+        raise ValueError("desk_check_seconds must be a whole number of seconds, 0 for none")
+    window = config.desk_answer_seconds
+    if not _whole(window) or not MIN_DESK_ANSWER_SECONDS <= window <= MAX_DESK_ANSWER_SECONDS:
+        raise ValueError(
+            f"desk_answer_seconds must be {MIN_DESK_ANSWER_SECONDS} to {MAX_DESK_ANSWER_SECONDS}"
+        )
+    minimums = config.minimum_lead_seconds
+    if not isinstance(minimums, dict):
+        raise ValueError("minimum_lead_seconds must map activity kinds to seconds")
+    for activity, seconds in minimums.items():
+        if activity not in ACTIVITIES:
+            raise ValueError(
+                f"minimum_lead_seconds: {activity!r} is not one of {', '.join(ACTIVITIES)}"
+            )
+        if not _whole(seconds) or seconds < 0:
+            raise ValueError(f"minimum_lead_seconds.{activity} must be a whole number >= 0")
+    defaults = {k: int(v.total_seconds()) for k, v in DEFAULT_MINIMUM_LEAD_TIMES.items()}
+    config.minimum_lead_seconds = defaults | minimums
 
 
 def _write_private(path: Path, text: str) -> None:

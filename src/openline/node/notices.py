@@ -12,11 +12,14 @@ and carry a machine-readable code, and nothing is stored.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from openline.core.entry import Entry
 from openline.core.errors import EntryError
@@ -26,8 +29,6 @@ from openline.core.notify import (
     CATEGORIES,
     DOMAINS,
     MAX_ACK_MINUTES,
-    MAX_DESK_ANSWER_SECONDS,
-    MIN_DESK_ANSWER_SECONDS,
     geometry_from_geojson,
     geometry_to_geojson,
     is_late,
@@ -207,10 +208,7 @@ class Notices:
 
     def _fold(self) -> dict[str, NoticeView]:
         store = self.node.store
-        entries = [
-            Entry.from_leaf(stored.leaf)
-            for stored in store.entries_of_kinds(sorted(NOTICE_KINDS | ANSWER_KINDS))
-        ]
+        entries = self.node.entries_of_kinds(NOTICE_KINDS | ANSWER_KINDS)
         logs = {(e.sender, e.recipient) for e in entries if e.kind in NOTICE_KINDS}
         if not logs:
             return {}
@@ -218,28 +216,37 @@ class Notices:
         deliveries = {log: DeliveryTimes(pairs) for log, pairs in receipts.items()}
         return fold_notices(entries, deliveries, self.node.config.minimum_lead_times())
 
+    def _groups(self) -> dict[GroupKey, list[NoticeView]]:
+        groups: dict[GroupKey, list[NoticeView]] = {}
+        for view in self.views().values():
+            if view.kind in NOTIFY_KINDS:
+                groups.setdefault(group_key(view), []).append(view)
+        return {key: sorted(copies, key=lambda v: v.recipient) for key, copies in groups.items()}
+
     def copies(self, ref: str) -> list[NoticeView]:
         """The copies of one notification, by its notice id or by any copy's entry id."""
-        views = self.views()
-        found = views.get(ref)
-        notice = found.notice if found is not None else ref
-        copies = [
-            view for view in views.values() if view.notice == notice and view.kind in NOTIFY_KINDS
-        ]
-        if not copies:
+        groups = self._groups()
+        found = self.views().get(ref)
+        if found is not None and found.kind in NOTIFY_KINDS:
+            return groups[group_key(found)]
+        matching = [copies for key, copies in groups.items() if key[2] == ref]
+        if not matching:
             raise CommandError(f"no notification {ref}", code="unknown-notification", status=404)
-        return sorted(copies, key=lambda view: view.recipient)
+        if len(matching) > 1:
+            # A notice id is chosen by its sender: a peer may reuse one. Never merge.
+            ids = ", ".join(copies[0].id[:16] + "…" for copies in matching)
+            raise CommandError(
+                f"notice {ref} names {len(matching)} different notifications ({ids}): "
+                "name one by a copy's entry id",
+                code="ambiguous-notice",
+                status=409,
+            )
+        return matching[0]
 
     def notifications(self, direction: str | None = None) -> list[dict[str, Any]]:
         """Every notification (copies grouped), newest first."""
-        groups: dict[str, list[NoticeView]] = {}
-        for view in self.views().values():
-            if view.kind in NOTIFY_KINDS:
-                groups.setdefault(view.notice, []).append(view)
         now = self.node.clock()
-        shown = [
-            self._group_json(sorted(g, key=lambda v: v.recipient), now) for g in groups.values()
-        ]
+        shown = [self._group_json(copies, now) for copies in self._groups().values()]
         if direction is not None:
             shown = [group for group in shown if group["direction"] == direction]
         return sorted(shown, key=lambda group: (group["time"], group["notice"]), reverse=True)
@@ -310,7 +317,9 @@ class Notices:
             self.node.peer(party)
         notice = secrets.token_hex(16)
         kind, body = build(notice)  # validated in full before any entry is signed
-        entries = [self.node.append(party, [(kind, body, ())])[0] for party in parties]
+        # One transaction for every copy: all recipients are told, or none is.
+        batches = self.node.append_to_many([(party, [(kind, body, ())]) for party in parties])
+        entries = [entry for (entry,) in batches]
         result: dict[str, Any] = {
             "notice": notice,
             "kind": kind,
@@ -355,82 +364,91 @@ class Notices:
             raise invalid("no peer is pinned: nothing to check", "no-recipient")
         for party in parties:
             self.node.peer(party)
-        window = self.node.config.desk_answer_seconds
-        if not MIN_DESK_ANSWER_SECONDS <= window <= MAX_DESK_ANSWER_SECONDS:
-            raise invalid(
-                f"desk_answer_seconds in node.json must be {MIN_DESK_ANSWER_SECONDS} to "
-                f"{MAX_DESK_ANSWER_SECONDS}, not {window}",
-                "invalid-config",
-            )
-        body: dict[str, Any] = {"answer_within_seconds": window}
+        # node.json's window, checked when the configuration was loaded.
+        body: dict[str, Any] = {"answer_within_seconds": self.node.config.desk_answer_seconds}
         if officer is not None:
             body["officer"] = officer
-        return [self.node.append(party, [("desk.check", body, ())])[0] for party in parties]
+        batches = self.node.append_to_many(
+            [(party, [("desk.check", body, ())]) for party in parties]
+        )
+        return [entry for (entry,) in batches]
 
     def due_desk_checks(self, since: datetime) -> list[str]:
         """Peers owed a desk check on the cadence: none sent to them for a full period
-        (counted from ``since``, the node's start, when none was ever sent)."""
+        (counted from ``since``, the node's start, when none was ever sent), and the last
+        one no longer awaiting delivery or within its window. A line that is down thus
+        holds one check, not one per period, and a desk is never asked twice at once."""
         period = self.node.config.desk_check_seconds
         if period <= 0:
             return []
         now = self.node.clock()
-        latest: dict[str, str] = {}
-        for view in self.views().values():
-            if view.kind == "desk.check" and view.sender == self.node.party:
-                latest[view.recipient] = max(view.time, latest.get(view.recipient, ""))
         due: list[str] = []
         for party in sorted(self.node.peers()):
-            last = parse_time(latest[party]) if party in latest else since
+            checks = self._checks(self.node.party, party)
+            if checks and checks[-1].state(now) in ("pending", "delivered"):
+                continue
+            last = parse_time(checks[-1].time) if checks else since
             if (now - last).total_seconds() >= period:
                 due.append(party)
         return due
 
-    def desk(self, peer: str) -> dict[str, Any]:
-        """What is known of the desk at ``peer``: do its officers answer our checks?"""
-        now = self.node.clock()
-        checks = sorted(
+    def _checks(self, sender: str, recipient: str) -> list[NoticeView]:
+        """The desk checks of one log, oldest first."""
+        return sorted(
             (
                 view
                 for view in self.views().values()
                 if view.kind == "desk.check"
-                and view.sender == self.node.party
-                and view.recipient == peer
+                and view.sender == sender
+                and view.recipient == recipient
             ),
             key=lambda view: view.seq,
         )
+
+    @staticmethod
+    def _since_last_answer(checks: list[NoticeView]) -> list[NoticeView]:
+        """The checks after the latest answered one: what the desk still owes. An answer
+        to a later check shows a person is at the desk, so earlier silences stop alarming
+        (they stay in the record, and provable)."""
+        answered = [n for n, view in enumerate(checks) if view.answered_at is not None]
+        return checks[answered[-1] + 1 :] if answered else checks
+
+    def desk(self, peer: str) -> dict[str, Any]:
+        """What is known of the desk at ``peer``: do its officers answer our checks?"""
+        now = self.node.clock()
+        checks = self._checks(self.node.party, peer)
         answered = [view for view in checks if view.answered_at is not None]
-        unanswered = [view for view in checks if view.state(now) == "overdue"]
-        incoming = [
-            view
-            for view in self.views().values()
-            if view.kind == "desk.check" and view.sender == peer
-        ]
+        owed = self._since_last_answer(checks)
+        silent = [view for view in owed if view.state(now) == "overdue"]
+        owed_by_us = self._since_last_answer(self._checks(peer, self.node.party))
         data: dict[str, Any] = {
             "state": "never-checked",
             "checks": len(checks),
             "answered": len(answered),
             "answered_late": sum(1 for v in answered if v.state(now) == "acknowledged-late"),
-            "unanswered": len(unanswered),
+            "unanswered": sum(1 for view in checks if view.state(now) == "overdue"),
             "last_check": None,
             "last_answer": None,
-            "owed_by_us": sum(1 for v in incoming if v.state(now) in ("delivered", "overdue")),
+            "owed_by_us": sum(1 for v in owed_by_us if v.state(now) in ("delivered", "overdue")),
         }
         if not checks:
             return data
-        latest = checks[-1]
-        state = latest.state(now)
-        data["state"] = {
-            "pending": "checking",
-            "delivered": "checking",
-            "overdue": "not-answering",
-        }.get(state, "answering")
-        data["last_check"] = self._check_json(latest, now)
+        # Not answering as soon as one check since the last answer went unanswered, even
+        # while a newer one is still within its window.
+        if silent:
+            data["state"] = "not-answering"
+        elif owed:
+            data["state"] = "checking"
+        else:
+            data["state"] = "answering"
+        data["last_check"] = self._check_json(checks[-1], now)
         if answered:
             last = max(answered, key=lambda view: view.answered_at or "")
             data["last_answer"] = {"at": last.answered_at, "by": last.answered_by}
-        if state == "overdue":
+        if silent:
             until = self.node.store.latest_cosignature_time(peer, self.node.party, peer)
-            data["provable"] = evidence_covers(latest.due, until)
+            data["unanswered_check"] = silent[-1].id
+            data["provable"] = evidence_covers(silent[-1].due, until)
         return data
 
     def desk_checks(self) -> list[dict[str, Any]]:
@@ -459,7 +477,38 @@ class Notices:
         }
 
     def overdue(self, now: datetime) -> list[NoticeView]:
-        return [view for view in self.views().values() if view.state(now) == "overdue"]
+        """Overdue acknowledgements, and per link the latest unanswered desk check since
+        the desk last answered: one alarm per silent desk, not one per check."""
+        found = [
+            view
+            for view in self.views().values()
+            if view.kind in NOTIFY_KINDS and view.state(now) == "overdue"
+        ]
+        links = {
+            (view.sender, view.recipient)
+            for view in self.views().values()
+            if view.kind == "desk.check"
+        }
+        for sender, recipient in links:
+            silent = [
+                view
+                for view in self._since_last_answer(self._checks(sender, recipient))
+                if view.state(now) == "overdue"
+            ]
+            found.extend(silent[-1:])
+        return found
+
+
+GroupKey = tuple[str, str, str, bytes]
+
+
+def group_key(view: NoticeView) -> GroupKey:
+    """Copies of one broadcast share their sender, kind, notice id and body, byte for byte.
+    The id alone is not enough: the sender chooses it, and could reuse it to hide one
+    notification behind another."""
+    # Sorted-key orjson gives equal bodies equal bytes, and fast (the body was checked).
+    body = orjson.dumps(view.body, option=orjson.OPT_SORT_KEYS)
+    return (view.sender, view.kind, view.notice, hashlib.sha256(body).digest())
 
 
 def combined_line_state(link: str, desk: str) -> str:
