@@ -41,6 +41,14 @@ class World:
         return {"us": self.us, "prc": self.prc}[name]
 
     def sizes(self) -> dict[str, list[tuple[str, int, int]]]:
+        """Every log's size once nothing is in flight, so that a count can only change
+        because of what the test does next."""
+
+        def settled() -> bool:
+            nodes = (self.us, self.prc)
+            return all(peer["pending"] == 0 for n in nodes for peer in n.api_status()["peers"])
+
+        wait_for(settled, 30, "deliveries to settle")
         return {
             node.party: [(p["party"], p["sent"], p["received"]) for p in node.api_status()["peers"]]
             for node in (self.us, self.prc)
@@ -115,9 +123,11 @@ def received(node: NodeProcess, peer: str, entry_id: str) -> dict[str, Any] | No
 @pytest.fixture
 def agreed(world: World) -> World:
     """Both nodes pinned the starter and heard of each other's pin (idempotent)."""
-    for node, peer in ((world.us, PRC), (world.prc, US)):
+    pairs = ((world.us, PRC), (world.prc, US))
+    for node, _ in pairs:  # both pin first: each agreement needs the other side's pin
         response = node.api("POST", "/api/v1/catalogues", {"document": STARTER})
         assert response.status_code == 201, response.text
+    for node, peer in pairs:
         wait_for(partial(agreed_with, node, peer), 30, f"{node.party} agreed with {peer}")
     return world
 
@@ -130,6 +140,8 @@ def test_both_sides_pin_before_either_may_send(world: World) -> None:
     shown = ok(catalogue(us, "pin", "--starter", "--officer", "Lt. Cdr. Smith"))
     assert f"pinned: openline-starter v1 ({STARTER_HASH}), 45 messages in en, zh, ru" in shown
     assert f"catalogue.pin sent to {PRC}" in shown
+    # Sizes are compared once the pin has arrived: it is still on its way otherwise.
+    wait_for(lambda: listing(prc)["offered_by_peers"] != [], 30, "prc-mnd to hear of the pin")
 
     before = world.sizes()
     refused = catalogue(us, "send", "--to", PRC, "--code", "M10", "--param", "distance=5")
@@ -138,7 +150,6 @@ def test_both_sides_pin_before_either_may_send(world: World) -> None:
     )
     assert world.sizes() == before
 
-    wait_for(lambda: listing(prc)["offered_by_peers"] != [], 30, "prc-mnd to hear of the pin")
     shown = ok(catalogue(prc, "show"))
     assert "no catalogue is pinned here" in shown
     assert f"us-dod pinned openline-starter v1 ({STARTER_HASH[:16]}…), not pinned here" in shown
