@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.exceptions import TyperException
 
-from openline import cli_catalogue, cli_contacts, cli_notices
+from openline import cli_catalogue, cli_contacts, cli_notices, cli_officers
 from openline.cli_support import (
     DirArg,
     JsonOpt,
@@ -52,6 +52,7 @@ app.add_typer(peer_app, name="peer")
 app.registered_commands.extend(cli_contacts.app.registered_commands)
 app.registered_commands.extend(cli_notices.app.registered_commands)
 app.add_typer(cli_catalogue.app, name="catalogue")
+app.add_typer(cli_officers.app, name="officer")
 
 # --- commands ------------------------------------------------------------------------------
 

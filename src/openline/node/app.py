@@ -41,6 +41,7 @@ from openline.node.contacts import Contacts
 from openline.node.errors import CommandError
 from openline.node.home import NodeConfig, NodeHome
 from openline.node.notices import Notices, combined_line_state
+from openline.node.officers import Officers
 from openline.node.watcher import Alarm, DeadlineWatcher, overdue
 from openline.store import Store, schema
 from openline.store.database import PinnedPeer
@@ -135,6 +136,7 @@ class Node:
         self.contacts = Contacts(self)
         self.notices = Notices(self)
         self.catalogues = Catalogues(self)
+        self.officers = Officers(self)
         self.watcher = DeadlineWatcher(self)
         with self.store.read() as connection:
             cache_version = Store.get_meta(connection, "cache_version")

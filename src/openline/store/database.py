@@ -26,6 +26,7 @@ from sqlalchemy import (
     insert,
     select,
     tuple_,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -49,6 +50,17 @@ class StoredEntry:
     kind: str
     time: str
     stored_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfficerRow:
+    username: str
+    role: str
+    password_hash: str
+    token_digest: str | None
+    disabled: bool
+    created_at: str
+    changed_at: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,23 +467,15 @@ class Store:
         self, catalogue_hash: str, name: str, version: int, document: bytes, pinned_at: str
     ) -> bool:
         """Keep a catalogue's canonical bytes; False when it was already pinned."""
-        table = schema.catalogues
+        values = {
+            "hash": catalogue_hash,
+            "name": name,
+            "version": version,
+            "document": document,
+            "pinned_at": pinned_at,
+        }
         with self.write() as connection:
-            held = connection.execute(
-                select(table.c.hash).where(table.c.hash == catalogue_hash)
-            ).first()
-            if held is not None:
-                return False
-            connection.execute(
-                insert(table).values(
-                    hash=catalogue_hash,
-                    name=name,
-                    version=version,
-                    document=document,
-                    pinned_at=pinned_at,
-                )
-            )
-            return True
+            return _insert_if_absent(connection, schema.catalogues, "hash", values)
 
     def catalogue_documents(self) -> list[tuple[str, bytes, str]]:
         """Every pinned catalogue as (hash, canonical bytes, pinned_at), oldest first."""
@@ -483,6 +487,49 @@ class Store:
                 )
             ).all()
         return [(row.hash, bytes(row.document), row.pinned_at) for row in rows]
+
+    # --- officers ----------------------------------------------------------------------------
+
+    def add_officer(self, username: str, role: str, password_hash: str, now: str) -> bool:
+        """A new account; False when the user name is taken."""
+        values = {
+            "username": username,
+            "role": role,
+            "password_hash": password_hash,
+            "token_digest": None,
+            "disabled": 0,
+            "created_at": now,
+            "changed_at": now,
+        }
+        with self.write() as connection:
+            return _insert_if_absent(connection, schema.officers, "username", values)
+
+    def officers(self) -> list[OfficerRow]:
+        table = schema.officers
+        with self.read() as connection:
+            rows = connection.execute(select(table).order_by(table.c.username)).all()
+        return [_officer(row) for row in rows]
+
+    def officer(self, username: str) -> OfficerRow | None:
+        table = schema.officers
+        with self.read() as connection:
+            row = connection.execute(select(table).where(table.c.username == username)).first()
+        return None if row is None else _officer(row)
+
+    def officer_by_token(self, digest: str) -> OfficerRow | None:
+        table = schema.officers
+        with self.read() as connection:
+            row = connection.execute(select(table).where(table.c.token_digest == digest)).first()
+        return None if row is None else _officer(row)
+
+    def update_officer(self, username: str, now: str, **values: Any) -> bool:
+        """Change an account's role, password hash, token digest or disabled flag."""
+        table = schema.officers
+        with self.write() as connection:
+            done = connection.execute(
+                update(table).where(table.c.username == username).values(changed_at=now, **values)
+            )
+            return bool(done.rowcount)
 
     # --- caches ------------------------------------------------------------------------------
 
@@ -513,6 +560,29 @@ def _insert_ignoring_duplicates(
     else:
         statement = sqlite_insert(table).values(values).on_conflict_do_nothing()
     connection.execute(statement)
+
+
+def _insert_if_absent(
+    connection: Connection, table: Table, key: str, values: dict[str, Any]
+) -> bool:
+    """Insert the row unless one with the same key exists; True when inserted."""
+    column = table.c[key]
+    if connection.execute(select(column).where(column == values[key])).first() is not None:
+        return False
+    connection.execute(insert(table).values(**values))
+    return True
+
+
+def _officer(row: Any) -> OfficerRow:
+    return OfficerRow(
+        username=row.username,
+        role=row.role,
+        password_hash=row.password_hash,
+        token_digest=row.token_digest,
+        disabled=bool(row.disabled),
+        created_at=row.created_at,
+        changed_at=row.changed_at,
+    )
 
 
 def _stored_entry(row: Any) -> StoredEntry:

@@ -95,6 +95,20 @@ catalogues = Table(
     Column("pinned_at", Text, nullable=False),
 )
 
+# Officers: local accounts of the people who use this node (issue 5). Passwords are kept
+# only as argon2id hashes, API tokens only as SHA-256 digests.
+officers = Table(
+    "officers",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("token_digest", Text, nullable=True, unique=True),
+    Column("disabled", Integer, nullable=False, default=0),
+    Column("created_at", Text, nullable=False),
+    Column("changed_at", Text, nullable=False),
+)
+
 # --- caches: folds over the transcript -------------------------------------------------------
 
 messages = Table(

@@ -1,0 +1,63 @@
+"""Officers' API for officer accounts (managing them is an admin's act; see ``api.access``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import anyio.to_thread
+from fastapi import APIRouter
+from pydantic import Field
+
+from openline.api.requests import Strict
+from openline.node.app import Node
+
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class OfficerIn(Strict):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    role: str
+    password: Password
+
+
+class PasswordIn(Strict):
+    password: Password
+
+
+def accounts_router(node: Node) -> APIRouter:
+    router = APIRouter()
+    officers = node.officers
+
+    def run(function: Any, *args: Any) -> Any:
+        return anyio.to_thread.run_sync(function, *args)
+
+    @router.get("/officers")
+    async def list_officers() -> dict[str, Any]:
+        return {"officers": await run(officers.list)}
+
+    @router.post("/officers", status_code=201)
+    async def add_officer(body: OfficerIn) -> dict[str, Any]:
+        added: dict[str, Any] = await run(officers.add, body.username, body.role, body.password)
+        return added
+
+    @router.post("/officers/{username}/disable")
+    async def disable(username: str) -> dict[str, Any]:
+        shown: dict[str, Any] = await run(officers.set_disabled, username, True)
+        return shown
+
+    @router.post("/officers/{username}/enable")
+    async def enable(username: str) -> dict[str, Any]:
+        shown: dict[str, Any] = await run(officers.set_disabled, username, False)
+        return shown
+
+    @router.post("/officers/{username}/password")
+    async def password(username: str, body: PasswordIn) -> dict[str, Any]:
+        shown: dict[str, Any] = await run(officers.set_password, username, body.password)
+        return shown
+
+    @router.post("/officers/{username}/token", status_code=201)
+    async def token(username: str) -> dict[str, Any]:
+        issued: str = await run(officers.issue_token, username)
+        return {"username": username, "token": issued}
+
+    return router
