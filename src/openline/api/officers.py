@@ -1,8 +1,9 @@
 """Officers' REST API, ``/api/v1``: the same application commands as the CLI.
 
-Authenticated with the node-local admin token (``Authorization: Bearer <token>``) that
-``openline init`` writes to ``DIR/admin.token``. Errors are ``{"error": {"code", "message"}}``
-with a 4xx status, exactly like the federation endpoint.
+Authenticated with ``Authorization: Bearer <token>``: the node-local admin token that
+``openline init`` writes to ``DIR/admin.token``, or an officer's token (``openline officer
+token``), which may do what the officer's role allows (``openline.api.access``). Errors are
+``{"error": {"code", "message"}}`` with a 4xx status, exactly like the federation endpoint.
 """
 
 from __future__ import annotations
