@@ -34,7 +34,6 @@ from openline.core.timefmt import format_time, parse_time
 NOTICE_KINDS = frozenset({"notify.activity", "notify.incident", "desk.check"})
 ANSWER_KINDS = frozenset().union(*(ANSWERED_BY[kind] for kind in NOTICE_KINDS))
 STATES: tuple[str, ...] = ("pending", "delivered", "overdue", "acknowledged", "acknowledged-late")
-OVERDUE_STATES = frozenset({"overdue"})
 DESK_STATES: tuple[str, ...] = ("never-checked", "checking", "answering", "not-answering")
 """What our desk checks of a peer show: none sent yet, the latest still within its window,
 the latest answered, or the latest left unanswered past its window."""

@@ -36,7 +36,7 @@ from datetime import datetime
 
 from openline.core.contact import FORMATS, LEVELS
 from openline.core.errors import OpenlineError
-from openline.core.requests import ANSWER_EVENTS, AWAITING, RequestView
+from openline.core.requests import ANSWER_EVENTS, AWAITING, OVERDUE, RequestView
 from openline.core.timefmt import format_time, parse_time
 
 REPORT_VERSION = 1
@@ -257,10 +257,7 @@ class DirectionReport:
     @property
     def overdue(self) -> tuple[RequestRow, ...]:
         """The requests unanswered or overdue-deferred at report time."""
-        return tuple(row for row in self.requests if row.state in OVERDUE_STATES)
-
-
-OVERDUE_STATES = frozenset({"unanswered", "overdue-deferred"})
+        return tuple(row for row in self.requests if row.state in OVERDUE)
 
 
 @dataclass(frozen=True, slots=True)
