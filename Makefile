@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean messages
+.PHONY: setup demo test lint bench clean messages screenshots
 
 $(BIN)/openline: pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
@@ -35,9 +35,13 @@ bench: setup
 messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k NC_:1c,2 -c TRANSLATORS: --no-location \
 	    --project=openline --version=0.1.0 --copyright-holder="openline contributors" \
-	    -o src/openline/i18n/locales/openline.pot src/openline/i18n
+	    -o src/openline/i18n/locales/openline.pot src/openline
 	$(BIN)/pybabel update -D openline -i src/openline/i18n/locales/openline.pot \
 	    -d src/openline/i18n/locales --no-fuzzy-matching --ignore-obsolete
+
+# Play the demo and photograph the console (needs Debian's chromium) into docs/screenshots/.
+screenshots: setup
+	$(BIN)/python docs/screenshots/take_screenshots.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -217,23 +217,26 @@ def send(
         str, typer.Option(help="flash, immediate, priority or routine.")
     ] = "routine",
     lang: Annotated[str, typer.Option(help="Language tag of the text.")] = "en",
+    officer: Annotated[
+        str | None, typer.Option(help="Name of the sending officer, signed with the message.")
+    ] = None,
 ) -> None:
     """Send a hotline message; queued durably, delivered when the node runs."""
     with access(directory) as handle:
         if handle.node is not None:
             from openline.node.app import NewMessage
 
+            message = NewMessage(text, precedence, lang, officer)
             entries = [
                 {"id": e.id, "to": e.recipient, "seq": e.seq}
-                for e in handle.node.send_messages(to, [NewMessage(text, precedence, lang)])
+                for e in handle.node.send_messages(to, [message])
             ]
             state = "queued (node not running; delivered when it runs)"
         else:
-            entries = handle.call(
-                "POST",
-                "/api/v1/messages",
-                {"to": to, "text": text, "precedence": precedence, "lang": lang},
-            )["entries"]
+            body = {"to": to, "text": text, "precedence": precedence, "lang": lang}
+            if officer is not None:
+                body["officer"] = officer
+            entries = handle.call("POST", "/api/v1/messages", body)["entries"]
             state = "sent"
     for entry in entries:
         out.print(f"{state}: to {entry['to']} seq {entry['seq']} id {entry['id']}")

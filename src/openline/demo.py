@@ -70,6 +70,15 @@ PARTIES = (
     ),
 )
 
+# Console accounts on each node, all with DEMO_PASSWORD: a duty officer, an approver (the
+# only role that may send or answer at minister level) and an auditor (reads, never sends).
+DEMO_PASSWORD = "openline demo password"  # noqa: S105 -- printed for the demo's users
+DEMO_OFFICERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "us-dod": (("miller", "duty-officer"), ("harris", "approver"), ("audit", "auditor")),
+    "prc-mnd": (("zhang", "duty-officer"), ("chen", "approver"), ("audit", "auditor")),
+    "ru-mod": (("petrov", "duty-officer"), ("ivanova", "approver"), ("audit", "auditor")),
+}
+
 # Wide enough for the status table when the output is a file or a pipe (as in CI).
 console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
@@ -131,8 +140,20 @@ def create_nodes(root: Path, base_port: int, heartbeat: float) -> list[DemoNode]
         for party, card in cards.items():
             if party != demo_node.party:
                 node.add_peer(card)
+        for username, role in DEMO_OFFICERS[demo_node.party]:
+            node.officers.add(username, role, DEMO_PASSWORD)
         node.close()
     return nodes
+
+
+def print_consoles(nodes: list[DemoNode]) -> None:
+    """Where a person follows the story: each node's console, and who to sign in as."""
+    console.print(f"[bold]consoles[/bold] (every account's password: {DEMO_PASSWORD!r})")
+    for demo_node in nodes:
+        accounts = ", ".join(
+            f"{username} ({role})" for username, role in DEMO_OFFICERS[demo_node.party]
+        )
+        console.print(f"  {demo_node.party:<8} {demo_node.url}/console/  sign in as {accounts}")
 
 
 def start(demo_node: DemoNode) -> None:
@@ -452,6 +473,8 @@ def play_requests(nodes: list[DemoNode], root: Path) -> Path:
 
 def run_demo(*, directory: Path | None, base_port: int, exit_after: bool) -> int:
     """Run the demo; returns the exit code."""
+    # SIGTERM stops the demo as Ctrl-C does: its three nodes are stopped, not orphaned.
+    signal.signal(signal.SIGTERM, _interrupt)
     with _workdir(directory) as root:
         nodes = create_nodes(root, base_port, heartbeat=2.0 if exit_after else 5.0)
         try:
@@ -466,9 +489,10 @@ def run_demo(*, directory: Path | None, base_port: int, exit_after: bool) -> int
             console.print("[bold]openline demo[/bold]: three nodes on loopback")
             for demo_node in nodes:
                 console.print(
-                    f"  {demo_node.party:<8} {demo_node.url}  (API docs {demo_node.url}/docs, "
-                    f"admin token in {demo_node.home.token_path})"
+                    f"  {demo_node.party:<8} {demo_node.url}  (API schema "
+                    f"{demo_node.url}/openapi.json, admin token in {demo_node.home.token_path})"
                 )
+            print_consoles(nodes)
             play_story(nodes)
             console.print("[bold]·[/bold] us-dod checks that a human is at prc-mnd's desk")
             send_desk_check(nodes, console, wait_until, answer=True)
@@ -494,6 +518,11 @@ def run_demo(*, directory: Path | None, base_port: int, exit_after: bool) -> int
             if exit_after:
                 console.print("scenario played; stopping (--exit-after-scenario)")
                 return 1 if failures else 0
+            print_consoles(nodes)
+            console.print(
+                "  in the browser: the watch floor, Requests (the unanswered ones with their "
+                "proofs), Map (the patrol area and the incident), a counterpart's page"
+            )
             console.print("the network keeps running; press Ctrl-C to stop")
             with contextlib.suppress(KeyboardInterrupt):
                 while all(n.process and n.process.poll() is None for n in nodes):
@@ -501,6 +530,10 @@ def run_demo(*, directory: Path | None, base_port: int, exit_after: bool) -> int
             return 0
         finally:
             stop(nodes)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @contextlib.contextmanager

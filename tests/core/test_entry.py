@@ -367,7 +367,7 @@ def message_body(**changes: object) -> Obj:
         pytest.param(message_body(lang=None), id="missing-lang"),
         pytest.param(message_body(precedence=None), id="missing-precedence"),
         pytest.param(message_body(extra="x"), id="extra-field"),
-        pytest.param(message_body(officer="x"), id="field-of-another-kind"),
+        pytest.param(message_body(subject="x"), id="field-of-another-kind"),
         pytest.param(message_body(text=""), id="empty-text"),
         pytest.param(message_body(text="x" * (MAX_TEXT_LENGTH + 1)), id="text-too-long"),
         pytest.param(message_body(text=5), id="text-not-a-string"),

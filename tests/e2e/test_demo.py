@@ -22,6 +22,15 @@ def test_demo_plays_the_story_and_every_transcript_verifies(tmp_path: Path) -> N
         assert re.search(rf"verify {party}: ok \((\d+) entries\)", output), output
     assert "every message delivered with a cosigned receipt" in output
     assert "us-dod sees the acknowledgement" in output
+    # Each node's console, with accounts to sign in as (issue 5), from the demo's own table.
+    from openline.demo import DEMO_OFFICERS, DEMO_PASSWORD
+
+    assert repr(DEMO_PASSWORD) in output
+    for party, accounts in DEMO_OFFICERS.items():
+        line = re.search(rf"{party}\s+(http://127\.0\.0\.1:\d+)/console/\s+sign in as (.*)", output)
+        assert line is not None, output
+        for username, role in accounts:
+            assert f"{username} ({role})" in line.group(2)
     entries = [int(n) for n in re.findall(r"verify [a-z-]+: ok \((\d+) entries\)", output)]
     assert all(count > 0 for count in entries)
 

@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openline.core import contact, notices, notify, precedence, requests
+from openline.core import contact, notices, notify, precedence, proof_format, requests, roles
 from openline.i18n import (
     LANGUAGE_NAMES,
     SUPPORTED_LANGUAGES,
@@ -36,10 +36,11 @@ from openline.i18n import (
     pgettext,
 )
 from openline.i18n.translations import LABELS, MINUS, translations
+from openline.report import figures
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "src" / "openline" / "i18n"
-LOCALES = PACKAGE / "locales"
+SOURCES = ROOT / "src" / "openline"  # the i18n package and the console's templates
+LOCALES = SOURCES / "i18n" / "locales"
 # The same keywords as `make messages` passes to pybabel extract (-k NC_:1c,2).
 KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["NC_:1c,2"])}
 TRANSLATED = ("zh", "ru")
@@ -67,6 +68,10 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "level": contact.LEVELS,
     "answer": (*contact.ANSWERS, *sorted(requests.ANSWER_EVENTS - set(contact.ANSWERS))),
     "status": contact.UPDATES,
+    "role": roles.ROLES,
+    "claim": proof_format.CLAIMS,
+    "count": figures.COUNT_NAMES,
+    "event": requests.EVENTS,
     # The CLI's own words: no core list to follow, but each must be translated.
     "term": tuple(LABELS["term"]),
 }
@@ -114,7 +119,7 @@ def test_pot_is_a_fresh_extraction_of_the_package() -> None:
         method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     extracted = Catalog()
     for filename, lineno, found, comments, context in extract_from_dir(
-        str(PACKAGE),
+        str(SOURCES),
         method_map,
         options_map,
         keywords=KEYWORDS,

@@ -48,6 +48,7 @@ def test_an_officer_is_added_with_a_hashed_password_and_listed(node: Node) -> No
         "has_token": False,
         "created_at": "",
         "changed_at": "",
+        "lang": None,  # the console language, until the officer chooses one
     }
     with node.store.read() as connection:
         (stored,) = connection.execute(schema.officers.select()).all()

@@ -7,6 +7,12 @@ operator's key, used by the CLI; it may do everything) and an officer's API toke
 reading is ``GET``; exporting is a proof or a report; managing is accounts (listing them
 too), peers and rebuilds; anything else that writes sends on behalf of the party, and a
 contact request or an answer at minister level needs an approver.
+
+Every entry a person's act produces names the officer who acted (:func:`acting_officer`):
+with an officer's token that is the officer's own user name, whatever the body says, and a
+body that names someone else is refused (an officer cannot sign as another); with the admin
+token it is the body's ``officer``, as the CLI's ``--officer`` passes it, or the route's
+default.
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
+from typing import overload
+
+from fastapi import Request
+from pydantic import BaseModel
 
 from openline.core.roles import AccountError, Action, action_for_level, require
 from openline.node.app import Node
@@ -96,3 +106,57 @@ def authorize(caller: Caller, act: Action) -> None:
         raise CommandError(
             f"{caller.officer.username}: {error}", code=error.code, status=403
         ) from error
+
+
+def remember(request: Request, caller: Caller) -> None:
+    """Keep the caller for the route (the officers' router's token check calls this)."""
+    request.state.caller = caller
+
+
+def caller_of(request: Request) -> Caller:
+    """The caller the token check recorded; refused if none did (fail closed).
+
+    Raises:
+        CommandError: 401 ``unauthorized``.
+    """
+    caller = getattr(request.state, "caller", None)
+    if not isinstance(caller, Caller):
+        raise CommandError("no caller was identified", code="unauthorized", status=401)
+    return caller
+
+
+def given_officer(body: BaseModel | None) -> str | None:
+    """The ``officer`` the request body gave, or None if it left the field to its default."""
+    if body is None or "officer" not in body.model_fields_set:
+        return None
+    officer = getattr(body, "officer", None)
+    return officer if isinstance(officer, str) else None
+
+
+@overload
+def acting_officer(request: Request, given: str | None, default: str) -> str: ...
+@overload
+def acting_officer(request: Request, given: str | None, default: None) -> str | None: ...
+def acting_officer(request: Request, given: str | None, default: str | None) -> str | None:
+    """The officer to write in the entry a request produces.
+
+    Args:
+        request: the request, whose caller the token check recorded.
+        given: the ``officer`` the body gave (None if it gave none; see
+            :func:`given_officer`).
+        default: what the operator's request records when the body gives no officer.
+
+    Raises:
+        CommandError: 403 ``officer-mismatch`` when an officer's token names another officer.
+    """
+    officer = caller_of(request).officer
+    if officer is None:
+        return default if given is None else given
+    if given is not None and given != officer.username:
+        raise CommandError(
+            f"{officer.username} cannot sign as {given!r}: leave officer out, or give your own "
+            "user name",
+            code="officer-mismatch",
+            status=403,
+        )
+    return officer.username

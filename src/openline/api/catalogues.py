@@ -1,12 +1,17 @@
 """Officers' API for agreed message catalogues: pin, show, send.
 
-Mounted under ``/api/v1`` by the officers' router, which checks the admin token:
+Mounted under ``/api/v1`` by the officers' router, which checks the token:
 
     GET  /catalogues                 pinned catalogues with per-peer agreement, and
                                      ``offered_by_peers``: what peers pinned and we have not
     POST /catalogues                 {document, to?, officer?} → 201, the result of the pin
     GET  /catalogues/{ref}?lang=xx   one catalogue (by name or hash) with its messages
-    POST /catalogue-messages         {to, catalogue?, code, params, lang?, refs?} → 201
+    POST /catalogue-messages         {to, catalogue?, code, params, lang?, refs?, officer?}
+                                     → 201
+
+``officer`` is who acts (``openline.api.access.acting_officer``): an officer's token acts as
+its officer; with the admin token, a pin names "duty officer" and a message no one unless
+the body says.
 
 The application commands are :class:`openline.node.catalogues.Catalogues`; every error is
 ``{"error": {"code", "message"}}``.
@@ -17,9 +22,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from openline.api.access import acting_officer, given_officer
 from openline.core.canonical import canonical_bytes
 from openline.core.catalogue import Catalogue, render
 from openline.core.errors import EncodingError
@@ -47,6 +53,7 @@ class CatalogueMessageIn(Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     lang: Annotated[str, Field(min_length=1, max_length=35)] | None = None
     refs: list[EntryId] = Field(default_factory=list, max_length=4)
+    officer: Short | None = None
 
 
 def catalogue_view(catalogue: Catalogue, lang: str | None) -> dict[str, Any]:
@@ -92,7 +99,8 @@ def catalogues_router(node: Node) -> APIRouter:
         return listing
 
     @router.post("/catalogues", status_code=201)
-    async def pin(body: PinIn) -> dict[str, Any]:
+    async def pin(request: Request, body: PinIn) -> dict[str, Any]:
+        officer = acting_officer(request, given_officer(body), "duty officer")
         try:  # refuses what JSON parsing let through: floats (NaN too), huge integers
             document = canonical_bytes(body.document)
         except EncodingError as error:
@@ -100,7 +108,7 @@ def catalogues_router(node: Node) -> APIRouter:
                 f"catalogue: {error}", code="invalid-catalogue", status=422
             ) from error
         result: dict[str, Any] = await anyio.to_thread.run_sync(
-            catalogues.pin, document, body.officer, body.to
+            catalogues.pin, document, officer, body.to
         )
         return result
 
@@ -117,10 +125,12 @@ def catalogues_router(node: Node) -> APIRouter:
         return shown
 
     @router.post("/catalogue-messages", status_code=201)
-    async def send(body: CatalogueMessageIn) -> dict[str, Any]:
+    async def send(request: Request, body: CatalogueMessageIn) -> dict[str, Any]:
+        officer = acting_officer(request, given_officer(body), None)
+
         def sending() -> dict[str, Any]:
             entry = catalogues.send(
-                body.to, body.catalogue, body.code, body.params, body.lang, body.refs
+                body.to, body.catalogue, body.code, body.params, body.lang, body.refs, officer
             )
             catalogue = catalogues.pinned()[entry.body["catalogue"]]
             params = entry.body["params"]

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import Field, StrictInt
 
-from openline.api.requests import Short, Strict, Text, created, parse_when
+from openline.api.access import acting_officer, given_officer
+from openline.api.requests import DUTY_OFFICER, Short, Strict, Text, created, parse_when
 from openline.node.app import Node
 from openline.node.errors import CommandError
 from openline.node.notices import NewActivity, NewIncident
@@ -40,9 +41,9 @@ class ActivityIn(Strict):
     ack_within_minutes: StrictInt | None = None
     precedence: str = "priority"
     lang: str = "en"
-    officer: Short = "duty officer"
+    officer: Short = DUTY_OFFICER
 
-    def command(self) -> NewActivity:
+    def command(self, officer: str) -> NewActivity:
         return NewActivity(
             activity=self.activity,
             title=self.title,
@@ -56,7 +57,7 @@ class ActivityIn(Strict):
             ack_within_minutes=self.ack_within_minutes,
             precedence=self.precedence,
             lang=self.lang,
-            officer=self.officer,
+            officer=officer,
         )
 
 
@@ -74,9 +75,9 @@ class IncidentIn(Strict):
     ack_within_minutes: StrictInt | None = None
     precedence: str = "immediate"
     lang: str = "en"
-    officer: Short = "duty officer"
+    officer: Short = DUTY_OFFICER
 
-    def command(self) -> NewIncident:
+    def command(self, officer: str) -> NewIncident:
         return NewIncident(
             time=parse_when(self.time, "time"),
             position=self.position,
@@ -90,13 +91,13 @@ class IncidentIn(Strict):
             ack_within_minutes=self.ack_within_minutes,
             precedence=self.precedence,
             lang=self.lang,
-            officer=self.officer,
+            officer=officer,
         )
 
 
 class DeskCheckIn(Strict):
     to: Annotated[list[Short], Field(max_length=100)] = Field(default_factory=list)
-    officer: Short = "duty officer"
+    officer: Short = DUTY_OFFICER
 
 
 def notices_router(node: Node) -> APIRouter:
@@ -108,13 +109,15 @@ def notices_router(node: Node) -> APIRouter:
         return anyio.to_thread.run_sync(function, *args)
 
     @router.post("/notifications", status_code=201)
-    async def notify(body: ActivityIn) -> dict[str, Any]:
-        result: dict[str, Any] = await run(notices.notify, body.to, body.command())
+    async def notify(request: Request, body: ActivityIn) -> dict[str, Any]:
+        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+        result: dict[str, Any] = await run(notices.notify, body.to, body.command(officer))
         return result
 
     @router.post("/incidents", status_code=201)
-    async def incident(body: IncidentIn) -> dict[str, Any]:
-        result: dict[str, Any] = await run(notices.incident, body.to, body.command())
+    async def incident(request: Request, body: IncidentIn) -> dict[str, Any]:
+        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+        result: dict[str, Any] = await run(notices.incident, body.to, body.command(officer))
         return result
 
     @router.get("/notifications")
@@ -129,9 +132,10 @@ def notices_router(node: Node) -> APIRouter:
         return shown
 
     @router.post("/desk-checks", status_code=201)
-    async def desk_check(body: DeskCheckIn | None = None) -> dict[str, Any]:
+    async def desk_check(request: Request, body: DeskCheckIn | None = None) -> dict[str, Any]:
         asked = body or DeskCheckIn()
-        entries = await run(notices.desk_check, asked.to, asked.officer)
+        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+        entries = await run(notices.desk_check, asked.to, officer)
         return {"entries": [created(entry) for entry in entries]}
 
     @router.get("/desk-checks")

@@ -16,7 +16,16 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from openline.api.access import act_of, authorize, identify, is_operator
+from openline.api.access import (
+    Caller,
+    act_of,
+    acting_officer,
+    authorize,
+    given_officer,
+    identify,
+    is_operator,
+    remember,
+)
 from openline.api.accounts import accounts_router
 from openline.api.catalogues import catalogues_router
 from openline.api.notices import notices_router
@@ -24,6 +33,8 @@ from openline.api.requests import requests_router
 from openline.core.entry import Entry
 from openline.node.app import NewMessage, Node
 from openline.node.verify import verify_store
+
+Officer = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class MessageIn(BaseModel):
@@ -41,6 +52,7 @@ class SendIn(BaseModel):
     text: str = Field(min_length=1, max_length=20_000)
     precedence: str = "routine"
     lang: str = "en"
+    officer: Officer | None = None  # who sends; an officer's token sends as its officer
 
 
 class SendBatchIn(BaseModel):
@@ -48,6 +60,7 @@ class SendBatchIn(BaseModel):
 
     to: list[str] = Field(min_length=1)
     messages: list[MessageIn] = Field(min_length=1, max_length=10_000)
+    officer: Officer | None = None  # who sends every message of the batch
 
 
 class PeerIn(BaseModel):
@@ -61,7 +74,7 @@ class PeerIn(BaseModel):
 class AckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    officer: str = Field(default="admin", min_length=1, max_length=200)
+    officer: Officer = "admin"
 
 
 def entry_summary(entry: Entry) -> dict[str, Any]:
@@ -75,8 +88,10 @@ def officers_router(
         request: Request, authorization: Annotated[str | None, Header()] = None
     ) -> None:
         if is_operator(token, authorization):
+            remember(request, Caller(None))
             return  # the hot path (the CLI, batches): no thread hop, no query
         caller = await anyio.to_thread.run_sync(identify, node, token, authorization)
+        remember(request, caller)
         if caller.officer is not None:
             body = await request.body()  # cached: the route reads it again
             act = await anyio.to_thread.run_sync(
@@ -87,23 +102,25 @@ def officers_router(
     router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
 
     @router.post("/messages", status_code=201)
-    async def send(message: SendIn) -> dict[str, Any]:
+    async def send(request: Request, message: SendIn) -> dict[str, Any]:
+        officer = acting_officer(request, given_officer(message), None)
         entries = await anyio.to_thread.run_sync(
             node.send_messages,
             message.to,
-            [NewMessage(message.text, message.precedence, message.lang)],
+            [NewMessage(message.text, message.precedence, message.lang, officer)],
         )
         return {"entries": [entry_summary(entry) for entry in entries]}
 
     @router.post("/messages/batch", status_code=201)
-    async def send_batch(batch: SendBatchIn) -> dict[str, Any]:
-        messages = [NewMessage(m.text, m.precedence, m.lang) for m in batch.messages]
+    async def send_batch(request: Request, batch: SendBatchIn) -> dict[str, Any]:
+        officer = acting_officer(request, given_officer(batch), None)
+        messages = [NewMessage(m.text, m.precedence, m.lang, officer) for m in batch.messages]
         entries = await anyio.to_thread.run_sync(node.send_messages, batch.to, messages)
         return {"entries": [entry_summary(entry) for entry in entries]}
 
     @router.post("/entries/{entry_id}/ack", status_code=201)
-    async def ack(entry_id: str, body: AckIn | None = None) -> dict[str, Any]:
-        officer = body.officer if body else "admin"
+    async def ack(request: Request, entry_id: str, body: AckIn | None = None) -> dict[str, Any]:
+        officer = acting_officer(request, given_officer(body), "admin")
         entry = await anyio.to_thread.run_sync(node.ack, entry_id, officer)
         return {"entries": [entry_summary(entry)]}
 

@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from openline.api.access import acting_officer, given_officer
 from openline.core.card import Card
 from openline.core.errors import CardError, EncodingError, OpenlineError
 from openline.core.proofs import check_proof
@@ -27,6 +28,7 @@ from openline.node.proving import Prover
 
 Text = Annotated[str, Field(min_length=1, max_length=5_000)]
 Short = Annotated[str, Field(min_length=1, max_length=200)]
+DUTY_OFFICER = "duty officer"  # who the operator's request names when the body names no one
 
 
 class Strict(BaseModel):
@@ -80,12 +82,13 @@ class RequestIn(Strict):
     respond_by: str
     precedence: str = "routine"
     lang: str = "en"
-    officer: Short = "duty officer"
+    officer: Short = DUTY_OFFICER
     agenda: Text | None = None
     location: Short | None = None
     series: Short | None = None
 
-    def command(self) -> NewRequest:
+    def command(self, officer: str) -> NewRequest:
+        """The command, sent by ``officer`` (:func:`openline.api.access.acting_officer`)."""
         return NewRequest(
             to=self.to,
             format=self.format,
@@ -97,7 +100,7 @@ class RequestIn(Strict):
             respond_by=parse_when(self.respond_by, "respond_by"),
             precedence=self.precedence,
             lang=self.lang,
-            officer=self.officer,
+            officer=officer,
             agenda=self.agenda,
             location=self.location,
             series=self.series,
@@ -129,10 +132,10 @@ class AnswerIn(Strict):
     until: str | None = None
     text: Text | None = None
     note: Text | None = None
-    officer: Short = "duty officer"
+    officer: Short = DUTY_OFFICER
     lang: str = "en"
 
-    def command(self) -> Answer:
+    def command(self, officer: str) -> Answer:
         _only_fields_of(self, self.answer, ANSWER_FIELDS[self.answer])
         required = {"decline": "reason", "reply": "text"}.get(self.answer)
         if required is not None and getattr(self, required) is None:
@@ -147,7 +150,7 @@ class AnswerIn(Strict):
             until=None if self.until is None else parse_when(self.until, "until"),
             text=self.text,
             note=self.note,
-            officer=self.officer,
+            officer=officer,
             lang=self.lang,
         )
 
@@ -158,10 +161,10 @@ class UpdateIn(Strict):
     summary: Text | None = None
     reason: Text | None = None
     note: Text | None = None
-    officer: Short = "duty officer"
+    officer: Short = DUTY_OFFICER
     lang: str = "en"
 
-    def command(self) -> Update:
+    def command(self, officer: str) -> Update:
         _only_fields_of(self, self.status, UPDATE_FIELDS[self.status])
         required = {"held": "summary", "cancelled": "reason"}.get(self.status)
         if required is not None and getattr(self, required) is None:
@@ -172,7 +175,7 @@ class UpdateIn(Strict):
             summary=self.summary,
             reason=self.reason,
             note=self.note,
-            officer=self.officer,
+            officer=officer,
             lang=self.lang,
         )
 
@@ -187,11 +190,11 @@ class ExplainIn(Strict):
     )
     precedence: str = "priority"
     lang: str = "en"
-    officer: Short = "duty officer"
+    officer: Short = DUTY_OFFICER
 
 
 class ReadIn(Strict):
-    officer: Short = "duty officer"
+    officer: Short = DUTY_OFFICER
 
 
 class CheckProofIn(Strict):
@@ -213,8 +216,9 @@ def requests_router(node: Node) -> APIRouter:
         return anyio.to_thread.run_sync(function, *args)
 
     @router.post("/requests", status_code=201)
-    async def send_request(body: RequestIn) -> dict[str, Any]:
-        return created(await run(contacts.request, body.command()))
+    async def send_request(request: Request, body: RequestIn) -> dict[str, Any]:
+        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+        return created(await run(contacts.request, body.command(officer)))
 
     @router.get("/requests")
     async def list_requests(
@@ -253,20 +257,24 @@ def requests_router(node: Node) -> APIRouter:
         return shown
 
     @router.post("/requests/{request_id}/respond", status_code=201)
-    async def respond(request_id: str, body: AnswerIn) -> dict[str, Any]:
-        return created(await run(contacts.respond, request_id, body.command()))
+    async def respond(request: Request, request_id: str, body: AnswerIn) -> dict[str, Any]:
+        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+        return created(await run(contacts.respond, request_id, body.command(officer)))
 
     @router.post("/requests/{request_id}/update", status_code=201)
-    async def update(request_id: str, body: UpdateIn) -> dict[str, Any]:
-        return created(await run(contacts.update, request_id, body.command()))
+    async def update(request: Request, request_id: str, body: UpdateIn) -> dict[str, Any]:
+        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+        return created(await run(contacts.update, request_id, body.command(officer)))
 
     @router.post("/requests/{request_id}/read", status_code=201)
-    async def read(request_id: str, body: ReadIn | None = None) -> dict[str, Any]:
-        officer = body.officer if body else "duty officer"
+    async def read(request: Request, request_id: str, body: ReadIn | None = None) -> dict[str, Any]:
+        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
         return created(await run(contacts.read, request_id, officer))
 
     @router.post("/explanations", status_code=201)
-    async def explain(body: ExplainIn) -> dict[str, Any]:
+    async def explain(request: Request, body: ExplainIn) -> dict[str, Any]:
+        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+
         def send() -> Any:
             return contacts.explain(
                 body.to,
@@ -276,7 +284,7 @@ def requests_router(node: Node) -> APIRouter:
                 refs=body.refs,
                 precedence=body.precedence,
                 lang=body.lang,
-                officer=body.officer,
+                officer=officer,
             )
 
         return created(await run(send))

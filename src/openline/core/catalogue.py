@@ -44,8 +44,10 @@ canonical bytes (``openline.core.canonical``; the document holds no floats, see
 docs/design-notes.md §2). The ``catalogue.message`` body is::
 
     {"catalogue": "<64 hex: the pinned hash>", "code": "M10", "params": {"distance": 5},
-     "lang": "en"}       # lang: the language of the message's free text; present exactly
+     "lang": "en",       # lang: the language of the message's free text; present exactly
                          # when the message has a parameter of type text
+     "officer": "chen"}  # optional: who sent it (absent from messages signed before
+                         # officers were recorded, which stay valid)
 
 :func:`validate_message_body` checks the shape alone (for ``core.kinds``);
 :func:`validate_message` checks a body against the catalogues pinned on this node, and
@@ -82,7 +84,7 @@ from typing import Any
 
 from openline.core.canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_json
 from openline.core.errors import EncodingError, EntryError
-from openline.core.schema import CONTROL_CHARS, LANGUAGE_TAG
+from openline.core.schema import CONTROL_CHARS, LANGUAGE_TAG, require_text
 from openline.core.timefmt import parse_time
 
 CATALOGUE_NAME = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
@@ -115,6 +117,7 @@ MAX_TEXT_VALUE = 1_000
 MAX_REFERENCE = 100
 MAX_AREA = 200
 MAX_SPEED_KNOTS = 2_000
+MAX_OFFICER = 200  # as every other kind's officer (core.kinds.MAX_NAME_LENGTH)
 
 
 class CatalogueError(EntryError):
@@ -492,7 +495,8 @@ def validate_message_body(body: Mapping[str, Any]) -> None:
     missing = [key for key in ("catalogue", "code", "params") if key not in body]
     if missing:
         raise refuse(f" lacks field {missing[0]!r}")
-    extra = sorted(str(key) for key in body if key not in ("catalogue", "code", "params", "lang"))
+    allowed = ("catalogue", "code", "params", "lang", "officer")
+    extra = sorted(str(key) for key in body if key not in allowed)
     if extra:
         raise refuse(f" has unknown field {extra[0]!r}")
     if not isinstance(body["catalogue"], str) or not CATALOGUE_HASH.match(body["catalogue"]):
@@ -503,6 +507,11 @@ def validate_message_body(body: Mapping[str, Any]) -> None:
         not isinstance(body["lang"], str) or not LANGUAGE_TAG.match(body["lang"])
     ):
         raise refuse(".lang must be a language tag such as en or zh-Hans")
+    if "officer" in body:
+        try:
+            require_text(body, "officer", where, max_length=MAX_OFFICER)
+        except EntryError as error:
+            raise CatalogueError(str(error), code="invalid-body") from error
     params = body["params"]
     if not isinstance(params, dict) or len(params) > MAX_PARAMS:
         raise refuse(f".params must be an object of at most {MAX_PARAMS} values")

@@ -34,6 +34,8 @@ class MessageView:
     ack_id: str | None = None
     ack_time: str | None = None
     ack_officer: str | None = None
+    # Who sent it, when the body says (messages signed before officers were recorded do not).
+    officer: str | None = None
 
     def is_overdue(self, now: datetime) -> bool:
         return self.ack_id is None and self.ack_due is not None and parse_time(self.ack_due) < now
@@ -55,6 +57,7 @@ def message_view(
         precedence=body["precedence"],
         lang=body["lang"],
         text=body["text"],
+        officer=body.get("officer"),
         delivered_at=None if delivered_at is None else format_time(delivered_at),
         ack_due=None if due is None else format_time(due),
     )

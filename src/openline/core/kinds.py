@@ -47,11 +47,15 @@ class KindSpec:
 
 
 def _hotline_message(body: Mapping[str, Any]) -> None:
+    """Text, language and precedence; ``officer``, who sent it, when the node knew (messages
+    signed before officers were recorded have none, and stay valid)."""
     where = "hotline.message body"
-    require_exact_keys(body, where, ("text", "lang", "precedence"))
+    require_exact_keys(body, where, ("text", "lang", "precedence"), optional=("officer",))
     require_text(body, "text", where, max_length=MAX_TEXT_LENGTH)
     require_pattern(body, "lang", where, LANGUAGE_TAG, "a language tag such as en or zh-Hans")
     require_choice(body, "precedence", where, PRECEDENCES)
+    if "officer" in body:
+        require_text(body, "officer", where, max_length=MAX_NAME_LENGTH)
 
 
 def _catalogue_pin(body: Mapping[str, Any]) -> None:

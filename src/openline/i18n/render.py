@@ -340,6 +340,8 @@ def _officer(page: _Page, body: Body) -> None:
 
 def _hotline_message(page: _Page, body: Body) -> None:
     page.add(page._("Precedence"), page.label("precedence", body["precedence"]))
+    if "officer" in body:  # absent from messages signed before officers were recorded
+        _officer(page, body)
     page.free(page._("Message"), body["text"], body["lang"])
 
 
@@ -505,6 +507,12 @@ def _catalogue_pin(page: _Page, body: Body) -> None:
 
 
 def _catalogue_message(page: _Page, body: Body) -> None:
+    _catalogue_message_fields(page, body)
+    if "officer" in body:  # absent from messages signed before officers were recorded
+        _officer(page, body)
+
+
+def _catalogue_message_fields(page: _Page, body: Body) -> None:
     pinned = page.facts.catalogues.get(body["catalogue"])
     short = body["catalogue"][:HASH_PREFIX] + "…"
     if pinned is None:

@@ -87,6 +87,7 @@ class NewMessage:
     text: str
     precedence: str = "routine"
     lang: str = "en"
+    officer: str | None = None  # who sends it; in the signed body only when known
 
     def body(self) -> dict[str, str]:
         if self.precedence not in PRECEDENCES:
@@ -99,7 +100,10 @@ class NewMessage:
             raise CommandError(
                 f"{self.lang!r} is not a language tag", code="invalid-lang", status=422
             )
-        return {"text": self.text, "lang": self.lang, "precedence": self.precedence}
+        body = {"text": self.text, "lang": self.lang, "precedence": self.precedence}
+        if self.officer is not None:
+            body["officer"] = self.officer
+        return body
 
 
 @dataclass

@@ -336,6 +336,7 @@ class Catalogues:
         params: Mapping[str, Any],
         lang: str | None = None,
         refs: Sequence[str] = (),
+        officer: str | None = None,
     ) -> Entry:
         """Send a catalogue message to a peer with whom its catalogue is agreed.
 
@@ -347,6 +348,7 @@ class Catalogues:
                 any RFC 3339 time with an offset (both are normalised).
             lang: the language of a free-text parameter (exactly when there is one).
             refs: ids of up to 4 entries of this link the message is about.
+            officer: who sends it, written in the body when known.
 
         Raises:
             CommandError: 404 ``unknown-peer`` or ``unknown-catalogue``; 409
@@ -361,6 +363,8 @@ class Catalogues:
         body: dict[str, Any] = {"catalogue": catalogue.hash, "code": code, "params": values}
         if lang is not None:
             body["lang"] = lang
+        if officer is not None:
+            body["officer"] = officer
         try:
             validate_message(body, {catalogue.hash: catalogue})
         except CatalogueError as error:

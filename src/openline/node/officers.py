@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from openline.core.roles import AccountError, check_password, check_role, check_username
 from openline.core.timefmt import format_time
+from openline.i18n import LanguageError, check_language
 from openline.node.errors import CommandError
 from openline.store.database import OfficerRow
 
@@ -108,6 +109,16 @@ class Officers:
         self.node.store.update_officer(username, self._now(), password_hash=_HASHER.hash(password))
         return self.show(username)
 
+    def set_language(self, username: str, lang: str) -> dict[str, Any]:
+        """The console language the officer chose, kept for their next session."""
+        self._row(username)
+        try:
+            check_language(lang)
+        except LanguageError as error:
+            raise CommandError(str(error), code=error.code, status=422) from error
+        self.node.store.update_officer(username, self._now(), lang=lang)
+        return self.show(username)
+
     def issue_token(self, username: str) -> str:
         """A new API token for the officer, replacing any earlier one; shown only now."""
         row = self._row(username)
@@ -156,4 +167,5 @@ def _row_json(row: OfficerRow) -> dict[str, Any]:
         "has_token": row.token_digest is not None,
         "created_at": row.created_at,
         "changed_at": row.changed_at,
+        "lang": row.lang,
     }

@@ -23,7 +23,11 @@ CACHE_VERSION = "2"
 """Bumped whenever a cache's shape or meaning changes: a node whose recorded version
 differs rebuilds its caches from the transcript when it opens."""
 
-_MESSAGE_FIELDS = tuple(field.name for field in fields(MessageView))
+# The cache keeps the columns of ``schema.messages``; the fold's view may carry more (the
+# sending officer, which readers take from the signed body).
+_MESSAGE_FIELDS = tuple(
+    field.name for field in fields(MessageView) if field.name in schema.messages.c
+)
 
 
 def _row(view: MessageView) -> dict[str, object]:

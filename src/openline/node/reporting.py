@@ -15,6 +15,7 @@ from openline.node.errors import CommandError
 from openline.node.verify import verify_store
 from openline.report import (
     ProvenUpTo,
+    Report,
     build_report,
     render_html,
     render_json,
@@ -57,9 +58,16 @@ def make_report(
     until: datetime | None,
     output: str,
 ) -> str:
-    node.peer(counterpart)
     if output not in RENDERERS:
         raise CommandError("format must be md, json or html", code="invalid-format", status=422)
+    return RENDERERS[output](report_for(node, counterpart, since, until))
+
+
+def report_for(
+    node: Node, counterpart: str, since: datetime | None = None, until: datetime | None = None
+) -> Report:
+    """The accountability report with ``counterpart``, from a transcript that verifies."""
+    node.peer(counterpart)
     if since is not None and until is not None and until <= since:
         raise CommandError("--until must be after --since", code="invalid-period", status=422)
     checked = verify_store(node.store, node.all_cards())
@@ -74,7 +82,7 @@ def make_report(
         party: card.display_name(node.config.default_lang)
         for party, card in node.all_cards().items()
     }
-    report = build_report(
+    return build_report(
         list(node.contacts.views(now).values()),
         party=node.party,
         counterpart=counterpart,
@@ -85,4 +93,3 @@ def make_report(
         verified=True,
         party_names=names,
     )
-    return RENDERERS[output](report)

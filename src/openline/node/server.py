@@ -9,6 +9,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 import anyio.to_thread
 import httpx
@@ -16,9 +17,10 @@ import uvicorn
 import uvloop
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from openline.api.officers import officers_router
+from openline.console.app import mount_console
 from openline.node.app import Node
 from openline.node.errors import CommandError
 from openline.node.federation import federation_router
@@ -71,6 +73,11 @@ class Senders:
 
 
 WATCH_SECONDS = 1.0
+CONSOLE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'"
+)
 
 
 async def watch_deadlines(node: Node) -> None:
@@ -118,8 +125,13 @@ def create_app(
         title=f"openline node {node.party}",
         version="1",
         lifespan=lifespan,
-        description="Federation endpoint (/fed/v1) and officers' API (/api/v1).",
+        description="Federation endpoint (/fed/v1), officers' API (/api/v1), console (/console).",
+        # FastAPI's /docs and /redoc pages load their scripts from a CDN, and a node serves
+        # every asset itself: the schema stays at /openapi.json for any local viewer.
+        docs_url=None,
+        redoc_url=None,
     )
+    app.state.stopping = lambda: False  # run_node points it at the server's exit flag
 
     @app.exception_handler(CommandError)
     async def command_error(_request: Request, error: CommandError) -> JSONResponse:
@@ -136,6 +148,18 @@ def create_app(
 
     app.include_router(federation_router(node))
     app.include_router(officers_router(node, token, senders.sync_peers))
+    mount_console(app, node, stopping=lambda: bool(app.state.stopping()))
+
+    @app.middleware("http")
+    async def console_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        if request.url.path.startswith("/console"):
+            # Only this node's own scripts run on a console page, and no other site frames it.
+            response.headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -171,6 +195,8 @@ def run_node(home: NodeHome) -> None:
     node = Node(home)
     token = home.load_token()
     app = create_app(node, token)
+    server_box: list[uvicorn.Server] = []
+    app.state.stopping = lambda: bool(server_box and server_box[0].should_exit)
     config = uvicorn.Config(
         app,
         log_config=None,
@@ -183,6 +209,7 @@ def run_node(home: NodeHome) -> None:
         http="httptools",
     )
     server = _NodeServer(config)
+    server_box.append(server)
 
     async def serve() -> bool:
         task = asyncio.create_task(server.serve())

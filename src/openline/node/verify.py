@@ -53,8 +53,7 @@ def verify_store(
 ) -> VerifyReport:
     """Check every log in ``store`` against the parties' ``cards`` (ours included)."""
     report = VerifyReport()
-    logs = sorted(set(store.all_logs()) | _logs_with_checkpoints(store, cards))
-    for sender, recipient in logs:
+    for sender, recipient in logs_to_verify(store, cards):
         report.logs += 1
         if progress:
             progress(f"{sender}→{recipient}")
@@ -63,6 +62,12 @@ def verify_store(
             report.problems.append(problem)
             break
     return report
+
+
+def logs_to_verify(store: Store, cards: dict[str, Card]) -> list[tuple[str, str]]:
+    """Every log with entries, and every log a party signed a checkpoint of (the other
+    side's log after heartbeats may have only those)."""
+    return sorted(set(store.all_logs()) | _logs_with_checkpoints(store, cards))
 
 
 def _logs_with_checkpoints(store: Store, cards: dict[str, Card]) -> set[tuple[str, str]]:

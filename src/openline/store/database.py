@@ -61,6 +61,7 @@ class OfficerRow:
     disabled: bool
     created_at: str
     changed_at: str
+    lang: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,6 +583,7 @@ def _officer(row: Any) -> OfficerRow:
         disabled=bool(row.disabled),
         created_at=row.created_at,
         changed_at=row.changed_at,
+        lang=row.lang,
     )
 
 

@@ -107,6 +107,8 @@ officers = Table(
     Column("disabled", Integer, nullable=False, default=0),
     Column("created_at", Text, nullable=False),
     Column("changed_at", Text, nullable=False),
+    # The console language the officer last chose; None until they choose (the node's own).
+    Column("lang", Text, nullable=True),
 )
 
 # --- caches: folds over the transcript -------------------------------------------------------

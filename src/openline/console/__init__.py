@@ -1,0 +1,1 @@
+"""The duty officers' web console, served by each node under /console."""

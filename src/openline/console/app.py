@@ -1,0 +1,684 @@
+"""The console's routes, mounted by the node's server under ``/console``.
+
+Pages are rendered on the server (Jinja2); the page script swaps in fresh fragments when
+the node says something changed (server-sent events on ``/console/events``). Every act goes
+through the officers' API's models and the node's application commands, and is authorised
+by the same role table as the API (``openline.api.access``): the console signs nothing the
+API would not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import orjson
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from fastapi.staticfiles import StaticFiles
+
+from openline.api.access import Caller, act_of, authorize
+from openline.api.catalogues import CatalogueMessageIn
+from openline.api.notices import ActivityIn
+from openline.api.requests import AnswerIn, RequestIn
+from openline.console import views
+from openline.console.auth import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    Guard,
+    NotSignedIn,
+    Signed,
+    client_address,
+    new_login_token,
+    refuse_cross_site,
+    safe_next,
+)
+from openline.console.forms import (
+    FormErrors,
+    body_from_form,
+    catalogue_value,
+    field_of,
+    one_recipient,
+    validated,
+)
+from openline.console.templating import render
+from openline.core.contact import FORMATS, LEVELS
+from openline.core.notify import ACTIVITIES
+from openline.core.precedence import PRECEDENCES
+from openline.core.roles import Action, may
+from openline.i18n import SUPPORTED_LANGUAGES
+from openline.node.app import NewMessage, Node
+from openline.node.errors import CommandError
+from openline.node.verify import logs_to_verify, verify_store
+
+STATIC = Path(__file__).parent / "static"
+LIVE_SECONDS = 1.0
+KEEPALIVE_SECONDS = 15.0
+COMPOSE_FORMS = ("message", "request", "notification", "catalogue")
+
+
+def mount_console(app: FastAPI, node: Node, stopping: Callable[[], bool]) -> None:
+    """Serve the console on ``app``; ``stopping`` tells live streams the server is closing,
+    so that an open browser tab never holds up a node's shutdown."""
+    guard = Guard(node)
+    app.state.console_guard = guard
+    app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
+    app.include_router(console_router(node, guard, stopping))
+
+    api_error = app.exception_handlers[CommandError]
+
+    @app.exception_handler(CommandError)
+    async def console_error(request: Request, error: Exception) -> Response:
+        """A person at the console gets a page that says what went wrong (and its code);
+        the page script and every other client get the API's JSON error."""
+        assert isinstance(error, CommandError)
+        wants_page = request.url.path.startswith("/console") and (
+            "hx-request" not in request.headers
+        )
+        if not wants_page:
+            answered = api_error(request, error)
+            return await answered if inspect.isawaitable(answered) else answered
+        signed = None
+        with contextlib.suppress(NotSignedIn, CommandError):
+            signed = await guard.signed(request)
+        return page(
+            signed,
+            "error.html",
+            status=error.status,
+            party=node.party,
+            lang=guard.language_of(None),
+            code=error.code,
+            message=str(error),
+        )
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, _error: NotSignedIn) -> Response:
+        page_load = "text/html" in request.headers.get("accept", "")
+        if request.method == "GET" and page_load and "hx-request" not in request.headers:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/console/login?next={_quote(target)}", status_code=303)
+        return JSONResponse(
+            {"error": {"code": "not-signed-in", "message": "sign in to the console first"}},
+            status_code=401,
+        )
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="/")
+
+
+def page(signed: Signed | None, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    fallback = context.pop("lang", "en")
+    lang = signed.lang if signed else fallback
+    html = render(lang, template, me=signed, may=_permissions(signed), **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def _permissions(signed: Signed | None) -> dict[str, bool]:
+    role = signed.officer.role if signed else ""
+    # Keys a template can name: "send_minister", not "send-minister".
+    return {
+        action.value.replace("-", "_"): bool(signed) and may(role, action)
+        for action in (
+            Action.READ,
+            Action.EXPORT,
+            Action.SEND,
+            Action.SEND_MINISTER,
+            Action.MANAGE,
+        )
+    }
+
+
+def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> APIRouter:
+    router = APIRouter(prefix="/console", include_in_schema=False)
+
+    def run(function: Callable[..., Any], *args: Any) -> Any:
+        return anyio.to_thread.run_sync(function, *args)
+
+    def show(signed: Signed | None, template: str, status: int = 200, **context: Any) -> Response:
+        context.setdefault("party", node.party)
+        return page(signed, template, status, **context)
+
+    async def authorized(signed: Signed, path: str, body: dict[str, Any]) -> None:
+        """The role check of the officers' API, for the API call this form stands for."""
+        act = await run(act_of, node, "POST", path, orjson.dumps(body))
+        authorize(Caller(signed.officer), act)
+
+    # --- signing in ------------------------------------------------------------------------
+
+    @router.get("/login")
+    async def login_form(request: Request, next: str | None = None) -> Response:
+        token = new_login_token()
+        lang = guard.language_of(request.query_params.get("lang"))
+        response = show(None, "login.html", lang=lang, login_token=token, next=safe_next(next))
+        _set_cookie(response, LOGIN_COOKIE, token, max_age=3600)
+        return response
+
+    @router.post("/login")
+    async def login(request: Request) -> Response:
+        refuse_cross_site(request)
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        username = fields.get("username", "")[:200]
+        password = fields.get("password", "")[:1000]
+        target = safe_next(fields.get("next"))
+        lang = guard.language_of(fields.get("lang"))
+        token = new_login_token()
+
+        def again(message: str, code: str, status: int, retry: float = 0.0) -> Response:
+            response = show(
+                None,
+                "login.html",
+                status=status,
+                lang=lang,
+                login_token=token,
+                next=target,
+                error=message,
+                error_code=code,
+                username=username,
+                retry_after=int(retry + 0.999),
+            )
+            _set_cookie(response, LOGIN_COOKIE, token, max_age=3600)
+            if retry:
+                response.headers["Retry-After"] = str(int(retry + 0.999))
+            return response
+
+        presented = fields.get("login_token", "")
+        expected = request.cookies.get(LOGIN_COOKIE, "")
+        if not presented or not expected or not _same(presented, expected):
+            return again("form-expired", "csrf-invalid", 403)
+        address = client_address(request)
+        wait = guard.throttle.retry_after(username, address, node.clock())
+        if wait > 0:
+            return again("throttled", "login-throttled", 429, wait)
+        officer = await run(node.officers.authenticate, username, password)
+        row = None if officer is None else await run(node.store.officer, officer.username)
+        if officer is None or row is None:
+            guard.throttle.failed(username, address, node.clock())
+            return again("wrong-password", "wrong-password", 401)
+        guard.throttle.succeeded(username, address, node.clock())
+        session_id = guard.open_session(officer.username, row.password_hash)
+        response = RedirectResponse(target, status_code=303)
+        _set_cookie(response, SESSION_COOKIE, session_id)
+        response.delete_cookie(LOGIN_COOKIE, path="/console")
+        return response
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        await guard.posted(request)
+        guard.close_session(request.cookies.get(SESSION_COOKIE, ""))
+        response = RedirectResponse("/console/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/console")
+        return response
+
+    @router.post("/language")
+    async def language(request: Request) -> Response:
+        signed, fields = await guard.posted(request)
+        chosen = dict(fields).get("lang", "")
+        if chosen not in SUPPORTED_LANGUAGES:
+            raise CommandError(
+                f"unsupported language {chosen!r}: use one of {', '.join(SUPPORTED_LANGUAGES)}",
+                code="unsupported-language",
+                status=422,
+            )
+        await run(node.officers.set_language, signed.officer.username, chosen)
+        back = safe_next(dict(fields).get("next"))
+        return RedirectResponse(back, status_code=303)
+
+    # --- the watch floor ---------------------------------------------------------------------
+
+    @router.get("/")
+    async def floor_page(request: Request) -> Response:
+        signed = await guard.signed(request)
+        floor = await run(views.floor, node)
+        return show(signed, "floor.html", floor=floor, title_key="floor")
+
+    @router.get("/fragments/floor")
+    async def floor_fragment(request: Request) -> Response:
+        signed = await guard.signed(request)
+        floor = await run(views.floor, node)
+        return show(signed, "_floor.html", floor=floor)
+
+    @router.get("/events")
+    async def events(request: Request) -> Response:
+        await guard.signed(request)
+
+        async def stream() -> AsyncIterator[bytes]:
+            last = ""
+            quiet = 0.0
+            yield b"retry: 2000\n\n"
+            while not stopping():
+                stamp = await run(views.live_stamp, node)
+                if stamp != last:
+                    last = stamp
+                    quiet = 0.0
+                    yield f"event: changed\ndata: {json.dumps(stamp)}\n\n".encode()
+                elif quiet >= KEEPALIVE_SECONDS:
+                    quiet = 0.0
+                    yield b": keep-alive\n\n"
+                if await request.is_disconnected():
+                    return
+                await asyncio.sleep(LIVE_SECONDS)
+                quiet += LIVE_SECONDS
+
+        return StreamingResponse(
+            stream(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    @router.post("/ack/{entry_id}")
+    async def acknowledge(request: Request, entry_id: str) -> Response:
+        signed, fields = await guard.posted(request)
+        await authorized(signed, f"/api/v1/entries/{entry_id}/ack", {})
+        await run(node.ack, entry_id, signed.officer.username)
+        if "hx-request" in request.headers:
+            floor = await run(views.floor, node)
+            return show(signed, "_floor.html", floor=floor)
+        return RedirectResponse(safe_next(dict(fields).get("next")), status_code=303)
+
+    # --- compose -----------------------------------------------------------------------------
+
+    def compose_context(signed: Signed, form: str, **extra: Any) -> dict[str, Any]:
+        peers = sorted(node.peers())
+        context: dict[str, Any] = {
+            "form": form,
+            "forms": COMPOSE_FORMS,
+            "peers": peers,
+            "precedences": PRECEDENCES,
+            "formats": FORMATS,
+            "levels": LEVELS,
+            "activities": ACTIVITIES,
+            "languages_all": SUPPORTED_LANGUAGES,
+            "values": {},
+            "errors": {},
+            "general": [],
+            "title_key": "compose",
+        }
+        if form == "catalogue":
+            context |= catalogue_context(extra.get("values", {}).get("to") or "")
+        context |= extra
+        return context
+
+    def catalogue_context(peer: str) -> dict[str, Any]:
+        status = node.catalogues.status()
+        agreed = [
+            catalogue
+            for catalogue in status["catalogues"]
+            if any(
+                row["agreed"] and (not peer or row["party"] == peer) for row in catalogue["peers"]
+            )
+        ]
+        return {"catalogues": agreed}
+
+    @router.get("/compose/{form}")
+    async def compose(request: Request, form: str) -> Response:
+        signed = await guard.signed(request)
+        if form not in COMPOSE_FORMS:
+            raise CommandError(f"no form {form!r}", code="unknown-form", status=404)
+        values = dict(request.query_params)
+        context = await run(lambda: compose_context(signed, form, values=values))
+        if form == "catalogue":
+            context |= await run(catalogue_message_spec, values)
+        return show(signed, "compose.html", **context)
+
+    def catalogue_message_spec(values: dict[str, str]) -> dict[str, Any]:
+        """The parameters of the chosen catalogue message, so the form can ask for each."""
+        ref = values.get("catalogue")
+        code = values.get("code")
+        if not ref:
+            return {"messages": [], "params": []}
+        try:
+            catalogue = node.catalogues.resolve(ref)
+        except CommandError:
+            return {"messages": [], "params": []}
+        messages = list(catalogue.messages.values())
+        chosen = catalogue.messages.get(code or "")
+        return {
+            "messages": [
+                (m.code, m.title.get(values.get("lang") or "", next(iter(m.title.values()))))
+                for m in messages
+            ],
+            "params": [] if chosen is None else [param.to_dict() for param in chosen.params],
+        }
+
+    @router.post("/compose/{form}")
+    async def send(request: Request, form: str) -> Response:
+        signed, fields = await guard.posted(request)
+        if form not in COMPOSE_FORMS:
+            raise CommandError(f"no form {form!r}", code="unknown-form", status=404)
+        values = _values(fields)
+        try:
+            sent = await send_form(signed, form, fields)
+        except FormErrors as errors:
+            return await refused(signed, form, values, errors)
+        except CommandError as error:
+            if error.status == 403:
+                raise  # not a mistake in the form: the console's error page says why
+            return await refused(signed, form, values, _placed(error, fields))
+        context = await run(lambda: compose_context(signed, form, sent=sent))
+        if form == "catalogue":
+            context |= await run(catalogue_message_spec, {})
+        return show(signed, "compose.html", status=201, **context)
+
+    async def refused(
+        signed: Signed, form: str, values: dict[str, str], errors: FormErrors
+    ) -> Response:
+        context = await run(
+            lambda: compose_context(
+                signed,
+                form,
+                values=values,
+                errors=errors.fields,
+                general=errors.general,
+                error_code=errors.code,
+            )
+        )
+        if form == "catalogue":
+            context |= await run(catalogue_message_spec, values)
+        return show(signed, "compose.html", status=422, **context)
+
+    async def send_form(
+        signed: Signed, form: str, fields: list[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
+        me = signed.officer.username
+        if form == "message":
+            body = body_from_form(fields)
+            body.setdefault("to", [])
+            if not body["to"]:
+                raise FormErrors(fields={"to": "choose at least one counterpart"})
+            text = body.get("text", "")
+            if not text.strip():
+                raise FormErrors(fields={"text": "write the message"})
+            precedence = body.get("precedence", "routine")
+            lang = body.get("lang", signed.lang)
+            await authorized(signed, "/api/v1/messages", body)
+            message = NewMessage(text, precedence, lang, officer=me)
+            entries = await run(node.send_messages, body["to"], [message])
+            return [_sent(entry) for entry in entries]
+        if form == "request":
+            body = one_recipient(body_from_form(fields))
+            request_model = validated(RequestIn, body)
+            await authorized(signed, "/api/v1/requests", body)
+            entry = await run(node.contacts.request, request_model.command(me))
+            return [_sent(entry)]
+        if form == "notification":
+            body = body_from_form(fields)
+            activity = validated(ActivityIn, body)
+            await authorized(signed, "/api/v1/notifications", body)
+            result = await run(node.notices.notify, activity.to, activity.command(me))
+            late = bool(result.get("late_if_delivered_now"))
+            return [entry | {"late": late} for entry in result["entries"]]
+        # a catalogue message: its parameters are typed by the catalogue's own declaration
+        return await send_catalogue_message(signed, fields)
+
+    async def send_catalogue_message(
+        signed: Signed, fields: list[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
+        plain = [(name, value) for name, value in fields if not name.startswith("params.")]
+        body = one_recipient(body_from_form(plain))
+        spec = await run(catalogue_message_spec, {k: str(v) for k, v in body.items()})
+        kinds = {param["name"]: param["type"] for param in spec["params"]}
+        params = {
+            name.removeprefix("params."): catalogue_value(
+                kinds.get(name.removeprefix("params."), "text"), value
+            )
+            for name, value in fields
+            if name.startswith("params.") and value.strip()
+        }
+        body["params"] = params
+        if not any(param["type"] == "text" for param in spec["params"]):
+            # Only free text has a language; the agreed texts are in every language.
+            body.pop("lang", None)
+        message = validated(CatalogueMessageIn, body)
+        await authorized(signed, "/api/v1/catalogue-messages", body)
+        me = signed.officer.username
+        entry = await run(
+            lambda: node.catalogues.send(
+                message.to,
+                message.catalogue,
+                message.code,
+                message.params,
+                message.lang,
+                message.refs,
+                me,
+            )
+        )
+        return [_sent(entry)]
+
+    # --- requests ----------------------------------------------------------------------------
+
+    @router.get("/requests")
+    async def requests_board(request: Request) -> Response:
+        signed = await guard.signed(request)
+        chosen = _board_filter(request)
+        columns = await run(views.board, node, chosen)
+        return show(
+            signed,
+            "requests.html",
+            columns=columns,
+            chosen=chosen,
+            peers=sorted(node.peers()),
+            formats=FORMATS,
+            levels=LEVELS,
+            party=node.party,
+            claims=views.proof_claims,
+            title_key="requests",
+        )
+
+    @router.get("/fragments/requests")
+    async def requests_fragment(request: Request) -> Response:
+        signed = await guard.signed(request)
+        chosen = _board_filter(request)
+        columns = await run(views.board, node, chosen)
+        return show(
+            signed, "_board.html", columns=columns, party=node.party, claims=views.proof_claims
+        )
+
+    async def request_view(
+        signed: Signed,
+        request_id: str,
+        status: int = 200,
+        values: dict[str, str] | None = None,
+        errors: FormErrors | None = None,
+    ) -> Response:
+        shown = await run(lambda: node.contacts.to_json(node.contacts.view(request_id)))
+        return show(
+            signed,
+            "request.html",
+            status=status,
+            request=shown,
+            claims=views.proof_claims(shown, node.party),
+            values=values or {},
+            errors={} if errors is None else errors.fields,
+            general=[] if errors is None else errors.general,
+            error_code=None if errors is None else errors.code,
+            title_key="requests",
+        )
+
+    @router.get("/requests/{request_id}")
+    async def request_page(request: Request, request_id: str) -> Response:
+        return await request_view(await guard.signed(request), request_id)
+
+    @router.post("/requests/{request_id}/respond")
+    async def respond(request: Request, request_id: str) -> Response:
+        signed, fields = await guard.posted(request)
+        await run(node.contacts.view, request_id)  # 404 unknown-request before anything else
+        try:
+            body = body_from_form(fields)
+            answer = validated(AnswerIn, body)
+            await authorized(signed, f"/api/v1/requests/{request_id}/respond", body)
+            await run(node.contacts.respond, request_id, answer.command(signed.officer.username))
+        except FormErrors as errors:
+            return await request_view(signed, request_id, 422, _values(fields), errors)
+        except CommandError as error:
+            if error.status == 403:
+                raise
+            placed = _placed(error, fields)
+            return await request_view(signed, request_id, 422, _values(fields), placed)
+        return RedirectResponse(f"/console/requests/{request_id}", status_code=303)
+
+    @router.get("/proofs/{claim}/{entry_id}")
+    async def proof(request: Request, claim: str, entry_id: str) -> Response:
+        signed = await guard.signed(request)
+        authorize(Caller(signed.officer), Action.EXPORT)
+        from openline.node.proving import Prover
+
+        data = await run(lambda: Prover(node).prove(claim, entry_id))
+        name = f"openline-{claim}-{entry_id[:12]}.proof.json"
+        return Response(
+            data,
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    # --- counterparts ------------------------------------------------------------------------
+
+    @router.get("/peers/{party}")
+    async def counterpart(request: Request, party: str) -> Response:
+        signed = await guard.signed(request)
+        from openline.console.counterpart import counterpart_page
+
+        context = await run(counterpart_page, node, party, signed.lang)
+        return show(signed, "peer.html", title_key="counterparts", **context)
+
+    # --- transcript --------------------------------------------------------------------------
+
+    @router.get("/transcript")
+    async def transcript(request: Request, peer: str | None = None) -> Response:
+        signed = await guard.signed(request)
+        peers = sorted(node.peers())
+        chosen = peer or (peers[0] if peers else None)
+        if chosen is not None:
+            node.peer(chosen)
+        rows = [] if chosen is None else await run(views.transcript, node, chosen)
+        rendered = await run(render_rows, rows, signed.lang)
+        return show(
+            signed,
+            "transcript.html",
+            peers=peers,
+            peer=chosen,
+            rows=rendered,
+            equivocations=node.store.equivocations(),
+            title_key="transcript",
+        )
+
+    def render_rows(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+        from openline.node.rendering import render_entry_for
+
+        shown = []
+        for row in rows[:200]:
+            rendered = render_entry_for(node, row["id"], lang)["rendered"]
+            shown.append(row | {"rendered": rendered})
+        return shown
+
+    @router.post("/verify")
+    async def verify(request: Request) -> Response:
+        await guard.posted(request)
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        def progress(log: str) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, json.dumps({"log": log}))
+
+        def check() -> None:
+            try:
+                report = verify_store(node.store, node.all_cards(), progress)
+                result = json.dumps({"done": report.to_json()})
+            except Exception as error:  # noqa: BLE001 -- the stream ends with a verdict, never hangs
+                result = json.dumps({"done": {"ok": False, "problems": [str(error)]}})
+            loop.call_soon_threadsafe(queue.put_nowait, result)
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        async def stream() -> AsyncIterator[bytes]:
+            total = len(logs_to_verify(node.store, node.all_cards()))
+            yield (json.dumps({"total": total}) + "\n").encode()
+            worker = asyncio.ensure_future(anyio.to_thread.run_sync(check))
+            while (line := await queue.get()) is not None:
+                yield (line + "\n").encode()
+            await worker
+
+        return StreamingResponse(stream(), media_type="application/x-ndjson")
+
+    # --- map ---------------------------------------------------------------------------------
+
+    @router.get("/map")
+    async def map_page(request: Request) -> Response:
+        signed = await guard.signed(request)
+        features = await run(views.map_features, node)
+        return show(signed, "map.html", features=features["features"], title_key="map")
+
+    @router.get("/map.json")
+    async def map_json(request: Request) -> Response:
+        await guard.signed(request)
+        features = await run(views.map_features, node)
+        return Response(orjson.dumps(features), media_type="application/geo+json")
+
+    @router.get("/fragments/map-list")
+    async def map_list(request: Request) -> Response:
+        signed = await guard.signed(request)
+        features = await run(views.map_features, node)
+        return show(signed, "_map_list.html", features=features["features"])
+
+    return router
+
+
+def _board_filter(request: Request) -> views.BoardFilter:
+    query = request.query_params
+
+    def value(name: str) -> str | None:
+        return query.get(name) or None
+
+    return views.BoardFilter(
+        counterpart=value("counterpart"),
+        format=value("format"),
+        level=value("level"),
+        direction=value("direction"),
+    )
+
+
+def _values(fields: list[tuple[str, str]]) -> dict[str, str]:
+    """What the officer typed, to show the form again as they left it."""
+    return {name: value for name, value in fields if name != "csrf"}
+
+
+def _placed(error: CommandError, fields: list[tuple[str, str]]) -> FormErrors:
+    """A command's refusal, beside the field its message names, else above the form."""
+    placed = FormErrors(code=error.code)
+    where = field_of(str(error), [name for name, _value in fields])
+    if where:
+        placed.fields[where] = str(error).split(":", 1)[1].strip()
+    else:
+        placed.general.append(str(error))
+    return placed
+
+
+def _sent(entry: Any) -> dict[str, Any]:
+    return {"id": entry.id, "to": entry.recipient, "kind": entry.kind}
+
+
+def _same(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _set_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    # HttpOnly: no script reads the session; SameSite=Strict: no other site sends it along.
+    response.set_cookie(
+        name, value, max_age=max_age, path="/console", httponly=True, samesite="strict"
+    )

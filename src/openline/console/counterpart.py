@@ -1,0 +1,82 @@
+"""A counterpart's page: its card, the link, its desk's record and the accountability
+report of the requests issue, drawn with the report's own charts."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import orjson
+
+from openline.node.app import Node
+from openline.node.errors import CommandError
+from openline.node.reporting import report_for
+from openline.report import charts
+from openline.report.render import report_to_dict
+
+# Charts take matplotlib tens of milliseconds each: keep the last ones per counterpart until
+# the transcript changes (the node's revision).
+_charts: dict[str, tuple[int, list[dict[str, str]]]] = {}
+_charts_lock = threading.Lock()
+
+
+def counterpart_page(node: Node, party: str, lang: str) -> dict[str, Any]:
+    pinned = node.peer(party)  # 404 unknown-peer
+    status = next(peer for peer in node.status()["peers"] if peer["party"] == party)
+    checks = [
+        check for check in node.notices.desk_checks() if party in (check["from"], check["to"])
+    ]
+    context: dict[str, Any] = {
+        "peer": status,
+        "name": pinned.card.display_name(lang),
+        "card_json": orjson.dumps(pinned.card.to_json(), option=orjson.OPT_INDENT_2).decode(),
+        "desk": status["desk"],
+        "desk_checks": checks[:50],
+        "report": None,
+        "report_error": None,
+        "charts": [],
+        "answer_times": [],
+    }
+    try:
+        report = report_for(node, party)
+    except CommandError as error:  # an unverified transcript gives no figures at all
+        context["report_error"] = f"{error.code}: {error}"
+        return context
+    context["report"] = report_to_dict(report)
+    context["charts"] = _cached_charts(node, party, report)
+    context["answer_times"] = [
+        {"direction": direction.name, **row}
+        for direction in report.directions
+        for row in (
+            {
+                "id": request.id,
+                "subject": request.subject,
+                "format": request.format,
+                "level": request.level,
+                "time": request.time,
+                "answered_at": request.answered_at,
+                "answer_seconds": request.answer_seconds,
+                "answer": request.answer,
+                "state": request.state,
+            }
+            for request in direction.requests
+        )
+    ]
+    context["answer_times"].sort(key=lambda row: row["time"], reverse=True)
+    return context
+
+
+def _cached_charts(node: Node, party: str, report: Any) -> list[dict[str, str]]:
+    with _charts_lock:
+        cached = _charts.get(party)
+        if cached is not None and cached[0] == node.revision:
+            return cached[1]
+    drawn = []
+    for direction in report.directions:
+        if not direction.requests:
+            continue
+        drawn.append({"direction": direction.name, "svg": charts.outcomes_svg(report, direction)})
+        drawn.append({"direction": direction.name, "svg": charts.timeline_svg(report, direction)})
+    with _charts_lock:
+        _charts[party] = (node.revision, drawn)
+    return drawn

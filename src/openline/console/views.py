@@ -1,0 +1,304 @@
+"""What the console shows, built from the same folds as the CLI and the API.
+
+Every function here reads the node (its folds, its status, its alarms) and returns plain
+values for the templates: nothing here writes, and nothing computes a state of its own
+(a message's deadline, a request's state, a desk's answering all come from the core).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from openline.core.notify import geometry_to_geojson
+from openline.core.precedence import PRECEDENCES
+from openline.core.requests import AWAITING, OVERDUE
+from openline.node.app import Node
+
+PRECEDENCE_RANK: Mapping[str, int] = {name: rank for rank, name in enumerate(PRECEDENCES)}
+
+# The requests board's columns, in the order an officer works them: what is owed first.
+BOARD_COLUMNS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("unanswered", OVERDUE),
+    ("awaiting", AWAITING),
+    ("answered", frozenset({"accepted", "declined", "countered", "answered"})),
+    ("scheduled", frozenset({"scheduled"})),
+    ("held", frozenset({"held"})),
+    ("closed", frozenset({"cancelled", "withdrawn"})),
+)
+
+RECENT_ITEMS = 30
+CLOSED_NOTICE_STATES = frozenset({"acknowledged", "acknowledged-late"})
+
+
+@dataclass(frozen=True, slots=True)
+class FloorItem:
+    """One piece of traffic on the watch floor, in either direction."""
+
+    id: str
+    kind: str
+    direction: str  # in | out
+    counterpart: str
+    precedence: str
+    subject: str
+    lang: str | None
+    time: str
+    deadline: str | None
+    state: str
+    open: bool  # someone still owes an acknowledgement or an answer
+    overdue: bool
+    ackable: bool  # an officer here can acknowledge it now
+    answerable: bool  # a request this party owes an answer to
+
+    @property
+    def flash(self) -> bool:
+        return self.precedence == "flash"
+
+    def sort_key(self) -> tuple[int, int, str, str]:
+        # Highest precedence first; within it, the nearest deadline; no deadline last.
+        return (
+            PRECEDENCE_RANK.get(self.precedence, len(PRECEDENCES)),
+            0 if self.deadline else 1,
+            self.deadline or "",
+            self.time,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Floor:
+    open_items: list[FloorItem]
+    recent: list[FloorItem]
+    flashes: list[FloorItem]  # incoming FLASH traffic not yet acknowledged
+    owed_by_us: list[dict[str, Any]]
+    owed_to_us: list[dict[str, Any]]
+    peers: list[dict[str, Any]]
+    equivocations: int
+    stamp: str = field(default="")
+
+
+def floor(node: Node) -> Floor:
+    now = node.clock()
+    items = list(traffic(node, now))
+    open_items = sorted((item for item in items if item.open), key=FloorItem.sort_key)
+    recent = sorted((item for item in items if not item.open), key=lambda i: i.time, reverse=True)
+    status = node.status()
+    alarms = status["alarms"]
+    return Floor(
+        open_items=open_items,
+        recent=recent[:RECENT_ITEMS],
+        flashes=[item for item in open_items if item.flash and item.ackable],
+        owed_by_us=[alarm for alarm in alarms if alarm["owed_by"] == node.party],
+        owed_to_us=[alarm for alarm in alarms if alarm["owed_by"] != node.party],
+        peers=status["peers"],
+        equivocations=len(status["equivocations"]),
+        stamp=live_stamp(node),
+    )
+
+
+def live_stamp(node: Node) -> str:
+    """Changes whenever what the floor shows may have changed: a new entry or delivery (the
+    node's revision), an alarm raised, or a link changing state."""
+    alarms = ",".join(sorted(f"{a.kind}:{a.id}" for a in node.alarms()))
+    links = ",".join(
+        f"{party}:{health.state(node.clock(), node.config.heartbeat_seconds)}"
+        for party, health in sorted(node.health.items())
+    )
+    return f"{node.revision}|{alarms}|{links}"
+
+
+def traffic(node: Node, now: datetime) -> Iterable[FloorItem]:
+    party = node.party
+    for row in node.message_views():
+        incoming = row["recipient"] == party
+        acked = row["ack_id"] is not None
+        yield FloorItem(
+            id=row["id"],
+            kind="hotline.message",
+            direction="in" if incoming else "out",
+            counterpart=row["sender"] if incoming else row["recipient"],
+            precedence=row["precedence"],
+            subject=row["text"],
+            lang=row["lang"],
+            time=row["time"],
+            deadline=row["ack_due"],
+            state="acknowledged" if acked else ("delivered" if row["delivered_at"] else "pending"),
+            open=not acked,
+            overdue=bool(row["overdue"]),
+            ackable=incoming and not acked,
+            answerable=False,
+        )
+    for view in node.notices.views().values():
+        incoming = view.recipient == party
+        state = view.state(now)
+        body = view.body
+        yield FloorItem(
+            id=view.id,
+            kind=view.kind,
+            direction="in" if incoming else "out",
+            counterpart=view.sender if incoming else view.recipient,
+            precedence=str(body.get("precedence", "immediate")),
+            subject=_notice_subject(view.kind, body),
+            lang=body.get("lang") if isinstance(body.get("lang"), str) else None,
+            time=view.time,
+            deadline=view.due,
+            state=state,
+            open=state not in CLOSED_NOTICE_STATES,
+            overdue=state == "overdue",
+            ackable=incoming and view.answer_id is None,
+            answerable=False,
+        )
+    for request in node.contacts.views(now).values():
+        incoming = request.counterpart == party
+        owed = request.state in AWAITING or request.state in OVERDUE
+        yield FloorItem(
+            id=request.id,
+            kind=request.kind,
+            direction="in" if incoming else "out",
+            counterpart=request.requester if incoming else request.counterpart,
+            precedence=str(request.body.get("precedence", "routine")),
+            subject=request.subject,
+            lang=request.body.get("lang") if isinstance(request.body.get("lang"), str) else None,
+            time=request.time,
+            deadline=request.due,
+            state=request.state,
+            open=owed,
+            overdue=request.state in OVERDUE,
+            ackable=False,
+            answerable=incoming and owed,
+        )
+
+
+def _notice_subject(kind: str, body: Mapping[str, Any]) -> str:
+    if kind == "notify.activity":
+        return str(body.get("title", ""))
+    if kind == "notify.incident":
+        return str(body.get("label") or body.get("category", ""))
+    return ""  # a desk check has no subject: its kind says it all
+
+
+# --- requests board ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BoardFilter:
+    counterpart: str | None = None
+    format: str | None = None
+    level: str | None = None
+    direction: str | None = None
+
+    def admits(self, data: Mapping[str, Any], party: str) -> bool:
+        other = data["counterpart"] if data["requester"] == party else data["requester"]
+        return (
+            (self.counterpart is None or other == self.counterpart)
+            and (self.format is None or data["format"] == self.format)
+            and (self.level is None or data["level"] == self.level)
+            and (self.direction is None or data["direction"] == self.direction)
+        )
+
+
+def board(node: Node, chosen: BoardFilter) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Requests in columns by state, each column nearest deadline first."""
+    now = node.clock()
+    contacts = node.contacts
+    rows = [
+        contacts.to_json(view)
+        for view in contacts.views(now).values()
+        if chosen.admits(contacts.to_json(view), node.party)
+    ]
+    columns: list[tuple[str, list[dict[str, Any]]]] = []
+    for name, states in BOARD_COLUMNS:
+        column = [row for row in rows if row["state"] in states]
+        column.sort(key=lambda row: (row["due"] or "~", row["time"]))
+        columns.append((name, column))
+    return columns
+
+
+def proof_claims(data: Mapping[str, Any], party: str) -> list[str]:
+    """The proofs this node can offer for a request now: its delivery once cosigned, its
+    answer once answered, its non-answer once overdue (``openline prove`` decides whether
+    the evidence suffices; a claim that cannot be proven yet is refused with a reason)."""
+    claims: list[str] = []
+    if data["delivered_at"] is not None:
+        claims.append("delivery")
+    if data["answer_id"] is not None:
+        claims.append("answer")
+    if data["state"] in OVERDUE and data["requester"] == party:
+        claims.append("unanswered")
+    return claims
+
+
+# --- transcript ----------------------------------------------------------------------------
+
+
+def transcript(node: Node, peer: str, limit: int = 500) -> list[dict[str, Any]]:
+    """Entries of both directions of the link with ``peer``, newest first. An outgoing
+    entry is ``delivered`` once the peer's cosigned checkpoint covers it; everything
+    received was cosigned by this node on receipt."""
+    rows = node.log(peer)
+    rows.reverse()
+    return rows[:limit]
+
+
+# --- map -----------------------------------------------------------------------------------
+
+
+def map_features(node: Node) -> dict[str, Any]:
+    """Notified areas and incident positions as GeoJSON in degrees, one feature per
+    notification (its copies share one area), for the console's map."""
+    now = node.clock()
+    groups: dict[str, list[Any]] = {}
+    for view in node.notices.views().values():
+        if view.kind in ("notify.activity", "notify.incident"):
+            groups.setdefault(f"{view.sender}:{view.notice}", []).append(view)
+    features: list[dict[str, Any]] = []
+    for copies in groups.values():
+        first = min(copies, key=lambda view: view.time)
+        body = first.body
+        states = sorted({copy.state(now) for copy in copies})
+        if first.kind == "notify.activity":
+            geometry, radius = _area(body["area"])
+            start, end = body.get("start"), body.get("end")
+            title = str(body.get("title", ""))
+        else:
+            geometry, radius = _area(body["position"])
+            start, end = body.get("time"), None
+            title = str(body.get("label") or body.get("category", ""))
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "id": first.id,
+                    "kind": "activity" if first.kind == "notify.activity" else "incident",
+                    "title": title,
+                    "sender": first.sender,
+                    "recipients": sorted(copy.recipient for copy in copies),
+                    "state": _worst(states),
+                    "start": start,
+                    "end": end,
+                    "radius_nm": radius,
+                    "late": any(copy.late_notice for copy in copies),
+                },
+            }
+        )
+    features.sort(key=lambda feature: str(feature["properties"]["start"] or ""))
+    return {"type": "FeatureCollection", "features": features}
+
+
+_STATE_ORDER = ("overdue", "pending", "delivered", "acknowledged-late", "acknowledged")
+
+
+def _worst(states: Sequence[str]) -> str:
+    for state in _STATE_ORDER:
+        if state in states:
+            return state
+    return states[0] if states else "pending"
+
+
+def _area(signed: Mapping[str, Any]) -> tuple[dict[str, Any], float | None]:
+    """A signed area (integer microdegrees) as GeoJSON degrees, and its radius if a circle."""
+    geometry = geometry_to_geojson(signed)
+    radius = geometry.pop("radius_nm", None)
+    return geometry, None if radius is None else float(radius)

@@ -1,0 +1,211 @@
+"""The console's other forms and pages, in process: answering a request, a catalogue message
+typed field by field, a counterpart's page, and the watch floor's overdue lists.
+
+Uses the page reader and the signed-in ``Console`` of ``console_pages``, and two nodes of
+``pair`` whose entries travel only when a test pumps them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from console_pages import (
+    PRC,
+    US,
+    Console,
+    entries,
+    error_code,
+    exchange,
+    find,
+    officer,
+    one,
+    request_form,
+    stored,
+)
+from openline.core.catalogue import catalogue_hash, load_starter
+from openline.node.app import Node
+from pair import FakeClock, make_pair
+
+STARTER = load_starter()
+STARTER_BYTES = json.dumps(STARTER, ensure_ascii=False).encode()
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[Node, Node, FakeClock]]:
+    us, prc, clock = make_pair(tmp_path)
+    yield us, prc, clock
+    us.close()
+    prc.close()
+
+
+def asked(us: Node, prc: Node, clock: FakeClock, desk: Console, **changes: str) -> str:
+    """A contact request from us-dod's console to prc-mnd, delivered; its id."""
+    sent = desk.post("/console/compose/request", data=request_form(desk.csrf(), clock(), **changes))
+    assert sent.status_code == 201, sent.text
+    exchange(us, prc)
+    (request,) = [e for e in entries(us, US, PRC) if e.kind == "contact.request"]
+    return request.id
+
+
+def test_an_officer_answers_a_request_from_its_page_and_the_answer_names_them(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, prc, clock = pair
+    request_id = asked(us, prc, clock, officer(us, "miller"))
+    zhang = officer(prc, "zhang")
+    shown = zhang.get(f"/console/requests/{request_id}")
+    assert shown.status_code == 200
+    form = one(shown.text, "form", id="respond")
+    csrf = one(shown.text, "body").attrs["data-csrf"]
+    answered = zhang.post(
+        form.attrs["action"],
+        data={"csrf": csrf, "answer": "accept", "slot": "1", "lang": "en"},
+    )
+    assert answered.status_code == 303, answered.text
+    (response,) = [e for e in entries(prc, PRC, US) if e.kind == "contact.response"]
+    assert response.body["officer"] == "zhang"
+    assert response.body["answer"] == "accept"
+    assert list(response.refs) == [request_id]
+    view = prc.contacts.view(request_id)
+    assert view.answer_id == response.id
+
+
+def test_an_answer_with_a_bad_field_is_shown_again_and_stores_nothing(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, prc, clock = pair
+    request_id = asked(us, prc, clock, officer(us, "miller"))
+    zhang = officer(prc, "zhang")
+    before = stored(prc)
+    refused = zhang.post(
+        f"/console/requests/{request_id}/respond",
+        data={"csrf": zhang.csrf(), "answer": "accept", "slot": "9", "lang": "en"},
+    )
+    assert refused.status_code == 422
+    assert error_code(refused) == "invalid-slot"
+    assert stored(prc) == before
+    # What the officer chose stays chosen.
+    (chosen,) = find(refused.text, "option", value="accept")
+    assert "selected" in chosen.attrs
+
+
+def test_a_duty_officer_cannot_answer_a_minister_level_request(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, prc, clock = pair
+    request_id = asked(us, prc, clock, officer(us, "harris", "approver"), level="minister")
+    zhang = officer(prc, "zhang")
+    page = zhang.get(f"/console/requests/{request_id}")
+    send = one(page.text, "form", id="respond")
+    buttons = [b for b in find(page.text, "button") if b.within(send)]
+    assert buttons
+    assert all("disabled" in button.attrs for button in buttons)
+    before = stored(prc)
+    refused = zhang.post(
+        f"/console/requests/{request_id}/respond",
+        data={"csrf": zhang.csrf(), "answer": "accept", "slot": "1"},
+    )
+    assert refused.status_code == 403
+    assert error_code(refused) == "forbidden"
+    assert stored(prc) == before
+
+
+@pytest.fixture
+def agreed(pair: tuple[Node, Node, FakeClock]) -> tuple[Node, Node]:
+    """Both nodes pinned the starter catalogue and heard of each other's pin."""
+    us, prc, _clock = pair
+    us.catalogues.pin(STARTER_BYTES, "Lt. Cdr. Smith")
+    prc.catalogues.pin(STARTER_BYTES, "Lt. Col. Wang")
+    exchange(us, prc)
+    return us, prc
+
+
+def test_a_catalogue_message_is_typed_by_its_parameters_and_sent(
+    agreed: tuple[Node, Node],
+) -> None:
+    us, _prc = agreed
+    miller = officer(us, "miller")
+    digest = catalogue_hash(STARTER)
+    form = miller.get(f"/console/compose/catalogue?to={PRC}&catalogue={digest}&code=M10")
+    assert form.status_code == 200
+    assert one(form.text, "option", value=digest)
+    (distance,) = find(form.text, "input", name="params.distance")
+    assert distance.attrs["type"] == "number"
+    sent = miller.post(
+        "/console/compose/catalogue",
+        data={
+            "csrf": miller.csrf(),
+            "to": PRC,
+            "catalogue": digest,
+            "code": "M10",
+            "params.distance": "5",
+            "lang": "en",
+        },
+    )
+    assert sent.status_code == 201, sent.text
+    (message,) = [e for e in entries(us, US, PRC) if e.kind == "catalogue.message"]
+    assert message.body["params"] == {"distance": 5}  # a number, as the catalogue declares
+    assert message.body["officer"] == "miller"
+    assert message.body["code"] == "M10"
+
+
+def test_a_catalogue_message_with_a_missing_parameter_is_refused_beside_the_form(
+    agreed: tuple[Node, Node],
+) -> None:
+    us, _prc = agreed
+    miller = officer(us, "miller")
+    before = stored(us)
+    refused = miller.post(
+        "/console/compose/catalogue",
+        data={
+            "csrf": miller.csrf(),
+            "to": PRC,
+            "catalogue": catalogue_hash(STARTER),
+            "code": "M10",
+            "lang": "en",
+        },
+    )
+    assert refused.status_code == 422
+    assert error_code(refused) == "missing-param"
+    assert stored(us) == before
+
+
+def test_a_counterpart_page_shows_its_key_desk_and_report_charts(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, prc, clock = pair
+    miller = officer(us, "miller")
+    asked(us, prc, clock, miller)
+    exchange(us, prc)
+    page = miller.get(f"/console/peers/{PRC}")
+    assert page.status_code == 200
+    assert one(page.text, "code", id="fingerprint").text == prc.card().fingerprint
+    assert "<svg" in page.text  # the report's own charts, inline
+    rows = find(page.text, "table", **{"class": "answer-times"})
+    assert len(rows) == 1
+    assert "Risk reduction" in rows[0].text
+    unknown = miller.get("/console/peers/nobody")
+    assert unknown.status_code == 404
+    assert error_code(unknown) == "unknown-peer"
+
+
+def test_the_floor_lists_an_overdue_answer_on_both_sides(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, prc, clock = pair
+    miller = officer(us, "miller")
+    due = (clock() + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    asked(us, prc, clock, miller, respond_by=due)
+    clock.advance(hours=1)  # within the session's two idle hours
+    exchange(us, prc)
+    zhang = officer(prc, "zhang")
+    theirs = one(miller.get("/console/").text, "ul", id="owed-to-us")
+    ours = one(zhang.get("/console/").text, "ul", id="owed-by-us")
+    assert "Risk reduction" in theirs.text
+    assert "Risk reduction" in ours.text
+    assert one(miller.get("/console/").text, "ul", id="owed-by-us").text.count("Risk") == 0
