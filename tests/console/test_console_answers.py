@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import openline
 from console_pages import (
     PRC,
     US,
@@ -27,8 +28,9 @@ from console_pages import (
     request_form,
     stored,
 )
+from openline.console import views
 from openline.core.catalogue import catalogue_hash, load_starter
-from openline.node.app import Node
+from openline.node.app import NewMessage, Node
 from pair import FakeClock, make_pair
 
 STARTER = load_starter()
@@ -209,3 +211,40 @@ def test_the_floor_lists_an_overdue_answer_on_both_sides(
     assert "Risk reduction" in theirs.text
     assert "Risk reduction" in ours.text
     assert one(miller.get("/console/").text, "ul", id="owed-by-us").text.count("Risk") == 0
+
+
+def test_console_pages_and_assets_are_compressed_but_not_its_streams_or_the_api(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, _prc, _clock = pair
+    miller = officer(us, "miller")
+    asset = Path(openline.__file__).parent / "console" / "static" / "vendor" / "htmx.min.js"
+    shipped = miller.get("/console/static/vendor/htmx.min.js")
+    assert shipped.headers["content-encoding"] == "gzip"
+    assert shipped.content == asset.read_bytes()  # decoded by the client, byte for byte
+    assert int(shipped.headers["content-length"]) < asset.stat().st_size / 2
+    assert miller.get("/console/").headers["content-encoding"] == "gzip"
+    verify = miller.post("/console/verify", headers={"X-CSRF-Token": miller.csrf()})
+    assert verify.status_code == 200
+    assert "content-encoding" not in verify.headers  # progress lines go out as they come
+    schema = miller.get("/openapi.json")
+    assert schema.status_code == 200
+    assert "content-encoding" not in schema.headers  # federation and the API: unchanged
+
+
+def test_the_floor_shows_the_most_urgent_open_items_and_counts_them_all(
+    pair: tuple[Node, Node, FakeClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    us, _prc, _clock = pair
+    monkeypatch.setattr(views, "OPEN_SHOWN", 3)
+    grades = ["routine", "flash", "priority", "routine", "immediate"]
+    sent = us.send_messages(
+        [PRC], [NewMessage(f"Item {n}", grade) for n, grade in enumerate(grades)]
+    )
+    miller = officer(us, "miller")
+    page = miller.get("/console/").text
+    rows = [e for e in find(page, "tr") if e.attrs.get("id", "").startswith("item-")]
+    shown = [row.attrs["id"].removeprefix("item-") for row in rows]
+    # The three highest precedences, in order; the two routine ones are left out.
+    assert shown == [sent[1].id, sent[4].id, sent[2].id]
+    assert one(page, "h2", id="open-title").text.endswith(str(len(grades)))

@@ -28,6 +28,8 @@ from fastapi.responses import (
     StreamingResponse,
 )
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openline.api.access import Caller, act_of, authorize
 from openline.api.catalogues import CatalogueMessageIn
@@ -69,11 +71,33 @@ KEEPALIVE_SECONDS = 15.0
 COMPOSE_FORMS = ("message", "request", "notification", "catalogue")
 
 
+class ConsoleCompression:
+    """gzip for the console's pages and assets, for officers on a slow link (the assets
+    shrink to a third); federation and the API are left as they are. The live streams (events,
+    verify progress) are never compressed: a compressor would hold back their small chunks."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(
+            app,
+            minimum_size=1000,
+            compresslevel=6,
+            exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/x-ndjson"),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith("/console"):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def mount_console(app: FastAPI, node: Node, stopping: Callable[[], bool]) -> None:
     """Serve the console on ``app``; ``stopping`` tells live streams the server is closing,
     so that an open browser tab never holds up a node's shutdown."""
     guard = Guard(node)
     app.state.console_guard = guard
+    app.add_middleware(ConsoleCompression)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.include_router(console_router(node, guard, stopping))
 
@@ -567,13 +591,16 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
             node.peer(chosen)
         rows = [] if chosen is None else await run(views.transcript, node, chosen)
         rendered = await run(render_rows, rows, signed.lang)
+        status = await run(node.status)
+        link = next((p for p in status["peers"] if p["party"] == chosen), None)
         return show(
             signed,
             "transcript.html",
             peers=peers,
             peer=chosen,
             rows=rendered,
-            equivocations=node.store.equivocations(),
+            link=link,
+            equivocations=status["equivocations"],
             title_key="transcript",
         )
 

@@ -30,6 +30,11 @@ BOARD_COLUMNS: tuple[tuple[str, frozenset[str]], ...] = (
 )
 
 RECENT_ITEMS = 30
+# Rows of open traffic a floor shows, most urgent first: every live update re-sends the floor,
+# and past a few hundred rows a slow link pays for rows nobody reads (FLASH is always shown,
+# in its banner; the requests board and transcript list everything).
+OPEN_SHOWN = 200
+OWED_SHOWN = 50
 CLOSED_NOTICE_STATES = frozenset({"acknowledged", "acknowledged-late"})
 
 
@@ -69,10 +74,12 @@ class FloorItem:
 @dataclass(frozen=True, slots=True)
 class Floor:
     open_items: list[FloorItem]
+    open_total: int
     recent: list[FloorItem]
     flashes: list[FloorItem]  # incoming FLASH traffic not yet acknowledged
     owed_by_us: list[dict[str, Any]]
     owed_to_us: list[dict[str, Any]]
+    owed_totals: tuple[int, int]  # by us, to us: the lists above show at most OWED_SHOWN
     peers: list[dict[str, Any]]
     equivocations: int
     stamp: str = field(default="")
@@ -85,12 +92,16 @@ def floor(node: Node) -> Floor:
     recent = sorted((item for item in items if not item.open), key=lambda i: i.time, reverse=True)
     status = node.status()
     alarms = status["alarms"]
+    owed_by_us = [alarm for alarm in alarms if alarm["owed_by"] == node.party]
+    owed_to_us = [alarm for alarm in alarms if alarm["owed_by"] != node.party]
     return Floor(
-        open_items=open_items,
+        open_items=open_items[:OPEN_SHOWN],
+        open_total=len(open_items),
         recent=recent[:RECENT_ITEMS],
         flashes=[item for item in open_items if item.flash and item.ackable],
-        owed_by_us=[alarm for alarm in alarms if alarm["owed_by"] == node.party],
-        owed_to_us=[alarm for alarm in alarms if alarm["owed_by"] != node.party],
+        owed_by_us=owed_by_us[:OWED_SHOWN],
+        owed_to_us=owed_to_us[:OWED_SHOWN],
+        owed_totals=(len(owed_by_us), len(owed_to_us)),
         peers=status["peers"],
         equivocations=len(status["equivocations"]),
         stamp=live_stamp(node),
