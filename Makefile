@@ -29,6 +29,7 @@ test: lint
 bench: setup
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/notices.py
+	$(BIN)/python benchmarks/console.py
 
 # Extract the translatable strings of src/openline/i18n and merge them into each language's
 # catalog; then translate the new entries in src/openline/i18n/locales/*/LC_MESSAGES/*.po.

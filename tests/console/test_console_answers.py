@@ -23,6 +23,7 @@ from console_pages import (
     error_code,
     exchange,
     find,
+    notification_form,
     officer,
     one,
     request_form,
@@ -248,3 +249,116 @@ def test_the_floor_shows_the_most_urgent_open_items_and_counts_them_all(
     # The three highest precedences, in order; the two routine ones are left out.
     assert shown == [sent[1].id, sent[4].id, sent[2].id]
     assert one(page, "h2", id="open-title").text.endswith(str(len(grades)))
+
+
+def test_a_compose_form_signs_once_however_often_it_is_sent(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, _prc, _clock = pair
+    miller = officer(us, "miller")
+    page = miller.get("/console/compose/message").text
+    token = one(page, "input", name="form_token").attrs["value"]
+    form = {
+        "csrf": miller.csrf(),
+        "form_token": token,
+        "to": PRC,
+        "text": "Sent once only",
+        "precedence": "routine",
+        "lang": "en",
+    }
+    assert miller.post("/console/compose/message", data=form).status_code == 201
+    before = stored(us)
+    again = miller.post("/console/compose/message", data=form)  # a refresh, a second click
+    assert again.status_code == 409
+    assert error_code(again) == "already-sent"
+    assert stored(us) == before
+    # A new form (a new token) sends again.
+    fresh = one(miller.get("/console/compose/message").text, "input", name="form_token")
+    assert fresh.attrs["value"] != token
+    sent = miller.post("/console/compose/message", data=form | {"form_token": fresh.attrs["value"]})
+    assert sent.status_code == 201
+
+
+def test_the_pages_own_refreshes_do_not_keep_an_idle_session_alive(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, _prc, clock = pair
+    miller = officer(us, "miller")
+    clock.advance(hours=1, minutes=50)
+    background = {"X-Openline-Background": "1", "HX-Request": "true"}
+    assert miller.get("/console/fragments/floor", headers=background).status_code == 200
+    clock.advance(minutes=20)  # two hours and ten minutes since the officer last acted
+    assert miller.get("/console/fragments/floor", headers=background).status_code == 401
+    assert miller.get("/console/").status_code == 303  # back to the login form
+
+
+def test_an_officers_own_request_keeps_the_session_alive(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, _prc, clock = pair
+    miller = officer(us, "miller")
+    clock.advance(hours=1, minutes=50)
+    assert miller.get("/console/requests").status_code == 200
+    clock.advance(minutes=20)
+    assert miller.get("/console/").status_code == 200
+
+
+def test_an_oversized_form_is_refused_before_it_is_read(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, _prc, _clock = pair
+    miller = officer(us, "miller")
+    before = stored(us)
+    refused = miller.post(
+        "/console/compose/message",
+        data={"csrf": miller.csrf(), "to": PRC, "text": "x" * (2 << 20)},
+    )
+    assert refused.status_code == 413
+    assert error_code(refused) == "form-too-large"
+    assert stored(us) == before
+
+
+def test_an_error_on_a_field_group_is_said_above_the_form(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, _prc, clock = pair
+    miller = officer(us, "miller")
+    form = request_form(miller.csrf(), clock())
+    form["from_official.name"] = form["from_official.title"] = ""
+    refused = miller.post("/console/compose/request", data=form)
+    assert refused.status_code == 422
+    assert "from_official" in one(refused.text, id="form-error").text
+
+
+def test_an_area_nested_past_any_depth_is_an_error_on_the_area(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, _prc, _clock = pair
+    miller = officer(us, "miller")
+    refused = miller.post(
+        "/console/compose/notification",
+        data=notification_form(miller.csrf(), [PRC], area="[" * 100_000),
+    )
+    assert refused.status_code == 422
+    assert one(refused.text, id="err-area").text
+
+
+def test_one_verification_runs_at_a_time(pair: tuple[Node, Node, FakeClock]) -> None:
+    us, _prc, _clock = pair
+    miller = officer(us, "miller")
+    miller.client.app.state.console_guard.verifying = True  # another tab's is running
+    refused = miller.post("/console/verify", headers={"X-CSRF-Token": miller.csrf()})
+    assert refused.status_code == 409
+    assert error_code(refused) == "verify-running"
+
+
+def test_a_bearer_token_that_is_not_ascii_is_refused_not_a_crash(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, _prc, _clock = pair
+    client = Console(us)
+    # Sent as bytes (latin-1 on the wire), as a client may; httpx would refuse a str.
+    refused = client.get(
+        "/api/v1/status", headers={b"Authorization": "Bearer café".encode("latin-1")}
+    )
+    assert refused.status_code == 401

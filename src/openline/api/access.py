@@ -49,7 +49,10 @@ def _presented(authorization: str | None) -> str:
 
 def is_operator(admin_token: str, authorization: str | None) -> bool:
     presented = _presented(authorization)
-    return bool(presented) and hmac.compare_digest(presented, admin_token)
+    # Bytes: compare_digest refuses str holding anything but ASCII, and a header may.
+    return bool(presented) and hmac.compare_digest(
+        presented.encode("utf-8", "surrogateescape"), admin_token.encode("utf-8")
+    )
 
 
 def identify(node: Node, admin_token: str, authorization: str | None) -> Caller:

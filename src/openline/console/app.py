@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import inspect
 import json
+import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from openline.api.access import Caller, act_of, authorize
 from openline.api.catalogues import CatalogueMessageIn
 from openline.api.notices import ActivityIn
+from openline.api.officers import SendIn
 from openline.api.requests import AnswerIn, RequestIn
 from openline.console import views
 from openline.console.auth import (
     LOGIN_COOKIE,
+    PASSWORD_CHECKS,
     SESSION_COOKIE,
     Guard,
     NotSignedIn,
@@ -45,6 +48,7 @@ from openline.console.auth import (
     client_address,
     new_login_token,
     refuse_cross_site,
+    refuse_oversized,
     safe_next,
 )
 from openline.console.forms import (
@@ -53,6 +57,7 @@ from openline.console.forms import (
     catalogue_value,
     field_of,
     one_recipient,
+    shown_beside,
     validated,
 )
 from openline.console.templating import render
@@ -68,6 +73,7 @@ from openline.node.verify import logs_to_verify, verify_store
 STATIC = Path(__file__).parent / "static"
 LIVE_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
+SESSION_CHECK_SECONDS = 5.0
 COMPOSE_FORMS = ("message", "request", "notification", "catalogue")
 
 
@@ -195,6 +201,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
     @router.post("/login")
     async def login(request: Request) -> Response:
         refuse_cross_site(request)
+        refuse_oversized(request)
         form = await request.form()
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         username = fields.get("username", "")[:200]
@@ -229,12 +236,22 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         wait = guard.throttle.retry_after(username, address, node.clock())
         if wait > 0:
             return again("throttled", "login-throttled", 429, wait)
-        officer = await run(node.officers.authenticate, username, password)
-        row = None if officer is None else await run(node.store.officer, officer.username)
-        if officer is None or row is None:
-            guard.throttle.failed(username, address, node.clock())
-            return again("wrong-password", "wrong-password", 401)
-        guard.throttle.succeeded(username, address, node.clock())
+        name = username.casefold()
+        if name in guard.checking:  # a parallel guess waits its turn, then the throttle
+            return again("throttled", "login-throttled", 429, 1.0)
+        if guard.password_checks is None:
+            guard.password_checks = asyncio.Semaphore(PASSWORD_CHECKS)
+        guard.checking.add(name)
+        try:
+            async with guard.password_checks:
+                officer = await run(node.officers.authenticate, username, password)
+            row = None if officer is None else await run(node.store.officer, officer.username)
+            if officer is None or row is None:
+                guard.throttle.failed(username, address, node.clock())
+                return again("wrong-password", "wrong-password", 401)
+            guard.throttle.succeeded(username, address, node.clock())
+        finally:
+            guard.checking.discard(name)
         session_id = guard.open_session(officer.username, row.password_hash)
         response = RedirectResponse(target, status_code=303)
         _set_cookie(response, SESSION_COOKIE, session_id)
@@ -279,13 +296,23 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
 
     @router.get("/events")
     async def events(request: Request) -> Response:
-        await guard.signed(request)
+        await guard.signed(request, touch=False)
 
         async def stream() -> AsyncIterator[bytes]:
             last = ""
             quiet = 0.0
+            checked = 0.0
             yield b"retry: 2000\n\n"
             while not stopping():
+                if checked >= SESSION_CHECK_SECONDS:
+                    # The stream ends with the session: a disabled officer, a changed
+                    # password, a sign-out or an idle timeout stops the updates too.
+                    checked = 0.0
+                    try:
+                        await guard.signed(request, touch=False)
+                    except NotSignedIn:
+                        yield b"event: signed-out\ndata: {}\n\n"
+                        return
                 stamp = await run(views.live_stamp, node)
                 if stamp != last:
                     last = stamp
@@ -298,6 +325,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
                     return
                 await asyncio.sleep(LIVE_SECONDS)
                 quiet += LIVE_SECONDS
+                checked += LIVE_SECONDS
 
         return StreamingResponse(
             stream(),
@@ -334,7 +362,9 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
             "title_key": "compose",
         }
         if form == "catalogue":
-            context |= catalogue_context(extra.get("values", {}).get("to") or "")
+            chosen = extra.get("values", {}).get("to") or [""]
+            context |= catalogue_context(chosen[0] if isinstance(chosen, list) else chosen)
+        context["form_token"] = secrets.token_urlsafe(16)
         context |= extra
         return context
 
@@ -354,13 +384,16 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         signed = await guard.signed(request)
         if form not in COMPOSE_FORMS:
             raise CommandError(f"no form {form!r}", code="unknown-form", status=404)
-        values = dict(request.query_params)
+        # A link may choose the counterpart and the catalogue message, never the text.
+        query = request.query_params
+        values: dict[str, Any] = {k: query[k] for k in ("catalogue", "code", "lang") if k in query}
+        values["to"] = query.getlist("to")
         context = await run(lambda: compose_context(signed, form, values=values))
         if form == "catalogue":
             context |= await run(catalogue_message_spec, values)
         return show(signed, "compose.html", **context)
 
-    def catalogue_message_spec(values: dict[str, str]) -> dict[str, Any]:
+    def catalogue_message_spec(values: dict[str, Any]) -> dict[str, Any]:
         """The parameters of the chosen catalogue message, so the form can ask for each."""
         ref = values.get("catalogue")
         code = values.get("code")
@@ -386,10 +419,19 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         if form not in COMPOSE_FORMS:
             raise CommandError(f"no form {form!r}", code="unknown-form", status=404)
         values = _values(fields)
+        token = dict(fields).get("form_token", "")
+        if token and not guard.spend_form_token(token):
+            raise CommandError(
+                "this form was already signed and sent (a refresh or a second click); "
+                "open the form again to send another",
+                code="already-sent",
+                status=409,
+            )
         try:
             sent = await send_form(signed, form, fields)
         except FormErrors as errors:
-            return await refused(signed, form, values, errors)
+            names = [name for name, _value in fields]
+            return await refused(signed, form, values, shown_beside(errors, names))
         except CommandError as error:
             if error.status == 403:
                 raise  # not a mistake in the form: the console's error page says why
@@ -400,7 +442,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         return show(signed, "compose.html", status=201, **context)
 
     async def refused(
-        signed: Signed, form: str, values: dict[str, str], errors: FormErrors
+        signed: Signed, form: str, values: dict[str, Any], errors: FormErrors
     ) -> Response:
         context = await run(
             lambda: compose_context(
@@ -422,17 +464,10 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         me = signed.officer.username
         if form == "message":
             body = body_from_form(fields)
-            body.setdefault("to", [])
-            if not body["to"]:
-                raise FormErrors(fields={"to": "choose at least one counterpart"})
-            text = body.get("text", "")
-            if not text.strip():
-                raise FormErrors(fields={"text": "write the message"})
-            precedence = body.get("precedence", "routine")
-            lang = body.get("lang", signed.lang)
+            sending = validated(SendIn, body)
             await authorized(signed, "/api/v1/messages", body)
-            message = NewMessage(text, precedence, lang, officer=me)
-            entries = await run(node.send_messages, body["to"], [message])
+            message = NewMessage(sending.text, sending.precedence, sending.lang, officer=me)
+            entries = await run(node.send_messages, sending.to, [message])
             return [_sent(entry) for entry in entries]
         if form == "request":
             body = one_recipient(body_from_form(fields))
@@ -517,7 +552,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         signed: Signed,
         request_id: str,
         status: int = 200,
-        values: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
         errors: FormErrors | None = None,
     ) -> Response:
         shown = await run(lambda: node.contacts.to_json(node.contacts.view(request_id)))
@@ -548,7 +583,8 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
             await authorized(signed, f"/api/v1/requests/{request_id}/respond", body)
             await run(node.contacts.respond, request_id, answer.command(signed.officer.username))
         except FormErrors as errors:
-            return await request_view(signed, request_id, 422, _values(fields), errors)
+            placed = shown_beside(errors, [name for name, _value in fields])
+            return await request_view(signed, request_id, 422, _values(fields), placed)
         except CommandError as error:
             if error.status == 403:
                 raise
@@ -616,6 +652,13 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
     @router.post("/verify")
     async def verify(request: Request) -> Response:
         await guard.posted(request)
+        if guard.verifying:  # one at a time: each holds a worker thread for the whole walk
+            raise CommandError(
+                "a verification is already running on this node; try again when it ends",
+                code="verify-running",
+                status=409,
+            )
+        guard.verifying = True
         queue: asyncio.Queue[str | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
 
@@ -632,12 +675,15 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
             loop.call_soon_threadsafe(queue.put_nowait, None)
 
         async def stream() -> AsyncIterator[bytes]:
-            total = len(logs_to_verify(node.store, node.all_cards()))
-            yield (json.dumps({"total": total}) + "\n").encode()
-            worker = asyncio.ensure_future(anyio.to_thread.run_sync(check))
-            while (line := await queue.get()) is not None:
-                yield (line + "\n").encode()
-            await worker
+            try:
+                logs = await run(logs_to_verify, node.store, node.all_cards())
+                yield (json.dumps({"total": len(logs)}) + "\n").encode()
+                worker = asyncio.ensure_future(anyio.to_thread.run_sync(check))
+                while (line := await queue.get()) is not None:
+                    yield (line + "\n").encode()
+                await worker
+            finally:
+                guard.verifying = False
 
         return StreamingResponse(stream(), media_type="application/x-ndjson")
 
@@ -678,9 +724,13 @@ def _board_filter(request: Request) -> views.BoardFilter:
     )
 
 
-def _values(fields: list[tuple[str, str]]) -> dict[str, str]:
-    """What the officer typed, to show the form again as they left it."""
-    return {name: value for name, value in fields if name != "csrf"}
+def _values(fields: list[tuple[str, str]]) -> dict[str, Any]:
+    """What the officer typed, to show the form again as they left it (every recipient)."""
+    values: dict[str, Any] = {
+        name: value for name, value in fields if name not in ("csrf", "form_token")
+    }
+    values["to"] = [value for name, value in fields if name == "to"]
+    return values
 
 
 def _placed(error: CommandError, fields: list[tuple[str, str]]) -> FormErrors:

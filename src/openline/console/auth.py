@@ -9,6 +9,7 @@ cross-site ``Origin`` is refused outright.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -25,6 +26,12 @@ from openline.node.errors import CommandError
 from openline.node.officers import Officer
 
 SESSION_COOKIE = "openline_session"
+# Sent by the page script when it refreshes a fragment on its own: such a request does not
+# keep an idle session alive, so an unattended console still signs out after 2 hours.
+BACKGROUND_HEADER = "x-openline-background"
+MAX_FORM_BYTES = 1 << 20  # the largest form: a notification with a 1,000-position area
+# Password checks at once: argon2id takes 64 MiB and tens of milliseconds each.
+PASSWORD_CHECKS = 2
 LOGIN_COOKIE = "openline_login"
 CSRF_HEADER = "x-csrf-token"
 
@@ -51,21 +58,32 @@ class Guard:
         self.node = node
         self.sessions = SessionStore()
         self.throttle = LoginThrottle()
-        # The password each session was opened with (a digest of its hash): a password
-        # changed with ``openline officer passwd`` ends the officer's open sessions.
-        self._opened_with: dict[str, str] = {}
+        # User names whose password is being checked: one check per name at a time, so
+        # parallel guesses cannot all pass the throttle before the first failure counts.
+        self.checking: set[str] = set()
+        self.password_checks: asyncio.Semaphore | None = None  # made in the event loop
+        self.form_tokens: dict[str, None] = {}  # compose forms already sent, oldest first
+        self.verifying = False
 
     def open_session(self, username: str, password_hash: str) -> str:
         now = self.node.clock()
         self.sessions.prune(now)
         self.throttle.prune(now)
-        session_id, _session = self.sessions.create(username, now)
-        self._opened_with[_digest(session_id)] = _digest(password_hash)
+        session_id, _session = self.sessions.create(username, now, _digest(password_hash))
         return session_id
 
     def close_session(self, session_id: str) -> None:
         self.sessions.revoke(session_id)
-        self._opened_with.pop(_digest(session_id), None)
+
+    def spend_form_token(self, token: str) -> bool:
+        """True the first time a compose form's one-time token is sent, False after: a
+        refreshed page or a double click must not sign the same message twice."""
+        if token in self.form_tokens:
+            return False
+        self.form_tokens[token] = None
+        while len(self.form_tokens) > 10_000:
+            del self.form_tokens[next(iter(self.form_tokens))]
+        return True
 
     def language_of(self, chosen: str | None) -> str:
         if chosen in SUPPORTED_LANGUAGES:
@@ -73,14 +91,16 @@ class Guard:
         default = self.node.config.default_lang
         return default if default in SUPPORTED_LANGUAGES else "en"
 
-    async def signed(self, request: Request) -> Signed:
+    async def signed(self, request: Request, touch: bool | None = None) -> Signed:
         session_id = request.cookies.get(SESSION_COOKIE, "")
-        session = self.sessions.get(session_id, self.node.clock()) if session_id else None
+        if touch is None:
+            touch = BACKGROUND_HEADER not in request.headers
+        now = self.node.clock()
+        session = self.sessions.get(session_id, now, touch) if session_id else None
         if session is None:
             raise NotSignedIn
         row = await anyio.to_thread.run_sync(self.node.store.officer, session.username)
-        opened_with = self._opened_with.get(_digest(session_id))
-        if row is None or row.disabled or opened_with != _digest(row.password_hash):
+        if row is None or row.disabled or session.credential != _digest(row.password_hash):
             self.close_session(session_id)
             raise NotSignedIn
         return Signed(Officer(row.username, row.role), session, self.language_of(row.lang))
@@ -90,6 +110,7 @@ class Guard:
         checked, with the submitted form fields."""
         refuse_cross_site(request)
         signed = await self.signed(request)
+        refuse_oversized(request)
         form = await request.form()
         fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
         presented = request.headers.get(CSRF_HEADER) or dict(fields).get("csrf")
@@ -115,6 +136,19 @@ def refuse_cross_site(request: Request) -> None:
     if origin == "null" or urlsplit(origin).netloc != request.headers.get("host", ""):
         raise CommandError(
             f"cross-site request from {origin} refused", code="cross-site", status=403
+        )
+
+
+def refuse_oversized(request: Request) -> None:
+    """A form is read whole, so its size is checked first: a browser always says it."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise CommandError(
+            "a form must give its Content-Length", code="length-required", status=411
+        )
+    if int(length) > MAX_FORM_BYTES:
+        raise CommandError(
+            f"a form may be at most {MAX_FORM_BYTES} bytes", code="form-too-large", status=413
         )
 
 

@@ -16,7 +16,7 @@ from openline.report.render import report_to_dict
 
 # Charts take matplotlib tens of milliseconds each: keep the last ones per counterpart until
 # the transcript changes (the node's revision).
-_charts: dict[str, tuple[int, list[dict[str, str]]]] = {}
+_charts: dict[tuple[str, str], tuple[int, list[dict[str, str]]]] = {}
 _charts_lock = threading.Lock()
 
 
@@ -68,7 +68,7 @@ def counterpart_page(node: Node, party: str, lang: str) -> dict[str, Any]:
 
 def _cached_charts(node: Node, party: str, report: Any) -> list[dict[str, str]]:
     with _charts_lock:
-        cached = _charts.get(party)
+        cached = _charts.get((node.party, party))
         if cached is not None and cached[0] == node.revision:
             return cached[1]
     drawn = []
@@ -78,5 +78,5 @@ def _cached_charts(node: Node, party: str, report: Any) -> list[dict[str, str]]:
         drawn.append({"direction": direction.name, "svg": charts.outcomes_svg(report, direction)})
         drawn.append({"direction": direction.name, "svg": charts.timeline_svg(report, direction)})
     with _charts_lock:
-        _charts[party] = (node.revision, drawn)
+        _charts[(node.party, party)] = (node.revision, drawn)
     return drawn

@@ -67,13 +67,16 @@ def _converted(name: str, values: list[str], errors: FormErrors) -> Any:
         except ValueError as error:
             errors.fields[name] = f"not JSON: {error}"
             return None
+        except RecursionError:  # "[[[[…" nested past Python's stack: not an area either
+            errors.fields[name] = "not JSON: nested too deeply"
+            return None
     return value
 
 
 def body_from_form(form: Iterable[tuple[str, str]], skip: Iterable[str] = ()) -> dict[str, Any]:
     """The JSON body a form stands for: dotted names nest, numbered parts make lists, empty
     fields are left out (the API's default applies)."""
-    skipped = {"csrf", *skip}
+    skipped = {"csrf", "form_token", *skip}  # the console's own fields, not the API's
     grouped: dict[str, list[str]] = {}
     for name, value in form:
         if name in skipped or not isinstance(value, str):
@@ -132,6 +135,19 @@ def validated(model: type[M], body: Mapping[str, Any]) -> M:
             where = ".".join(str(part) for part in problem["loc"])
             errors.fields.setdefault(where or "form", problem["msg"])
         raise errors from error
+
+
+def shown_beside(errors: FormErrors, names: Iterable[str]) -> FormErrors:
+    """Errors on fields the form has stay beside them; the others (a whole group such as
+    ``from_official``, or a list item) are said above the form, never left unseen."""
+    present = set(names)
+    kept = FormErrors(general=list(errors.general), code=errors.code)
+    for where, message in errors.fields.items():
+        if where in present:
+            kept.fields[where] = message
+        else:
+            kept.general.append(f"{where}: {message}")
+    return kept
 
 
 def field_of(message: str, names: Iterable[str]) -> str | None:

@@ -48,6 +48,9 @@ class Session:
     csrf_token: str = dataclasses.field(repr=False)
     created_at: datetime
     last_seen: datetime
+    # What the password was when the session opened (a digest of its hash): a password
+    # changed since then ends the session.
+    credential: str = dataclasses.field(default="", repr=False)
 
 
 def _check_aware(now: datetime) -> None:
@@ -92,7 +95,7 @@ class SessionStore:
 
     # --- the lifecycle ---------------------------------------------------------------------
 
-    def create(self, username: str, now: datetime) -> tuple[str, Session]:
+    def create(self, username: str, now: datetime, credential: str = "") -> tuple[str, Session]:
         """Log ``username`` in: the new session id (for the cookie, shown only now) and
         the session. Call only after the password was checked."""
         _check_aware(now)
@@ -102,6 +105,7 @@ class SessionStore:
             csrf_token=secrets.token_urlsafe(32),
             created_at=now,
             last_seen=now,
+            credential=credential,
         )
         key = _digest(session_id)
         assert key is not None  # token_urlsafe is short ASCII
@@ -119,9 +123,11 @@ class SessionStore:
             self._by_user.setdefault(username, {})[key] = None
         return session_id, session
 
-    def get(self, session_id: str, now: datetime) -> Session | None:
-        """The live session for this id, with ``last_seen`` moved to ``now``; None when the
-        id is unknown, malformed or expired (an expired session is dropped on the spot)."""
+    def get(self, session_id: str, now: datetime, touch: bool = True) -> Session | None:
+        """The live session for this id, with ``last_seen`` moved to ``now`` (unless
+        ``touch`` is false: a page refreshing itself is not an officer at the desk); None
+        when the id is unknown, malformed or expired (an expired session is dropped on the
+        spot)."""
         _check_aware(now)
         key = _digest(session_id)
         if key is None:
@@ -133,6 +139,8 @@ class SessionStore:
             if self._expired(session, now):
                 self._drop(key)
                 return None
+            if not touch:
+                return session
             # max(): a clock stepped back must not make the session look idle for longer.
             session = dataclasses.replace(session, last_seen=max(session.last_seen, now))
             self._sessions[key] = session

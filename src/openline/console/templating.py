@@ -42,12 +42,20 @@ def environment(lang: str) -> Environment:
     )
     env.filters.update(
         when=functools.partial(when, lang=lang),
-        label=lambda value, group: label(group, str(value), lang) if value is not None else "",
+        label=functools.partial(_label, lang=lang),
         number=lambda value: format_number(int(value), lang),
         duration=lambda seconds: format_duration(int(seconds), lang),
         short=short_id,
     )
     return env
+
+
+def _label(value: object, group: str, lang: str) -> str:
+    if value is None:
+        return ""
+    if group == "language":  # a language is named in itself: English, 中文, Русский
+        return LANGUAGE_NAMES.get(str(value), str(value))
+    return label(group, str(value), lang)
 
 
 def render(lang: str, template: str, **context: Any) -> str:

@@ -112,8 +112,9 @@ def live_stamp(node: Node) -> str:
     """Changes whenever what the floor shows may have changed: a new entry or delivery (the
     node's revision), an alarm raised, or a link changing state."""
     alarms = ",".join(sorted(f"{a.kind}:{a.id}" for a in node.alarms()))
-    links = ",".join(
-        f"{party}:{health.state(node.clock(), node.config.heartbeat_seconds)}"
+    now = node.clock()
+    links = ",".join(  # a snapshot: the senders update link health on the event loop
+        f"{party}:{health.state(now, node.config.heartbeat_seconds)}"
         for party, health in sorted(node.health.items())
     )
     return f"{node.revision}|{alarms}|{links}"
@@ -213,11 +214,8 @@ def board(node: Node, chosen: BoardFilter) -> list[tuple[str, list[dict[str, Any
     """Requests in columns by state, each column nearest deadline first."""
     now = node.clock()
     contacts = node.contacts
-    rows = [
-        contacts.to_json(view)
-        for view in contacts.views(now).values()
-        if chosen.admits(contacts.to_json(view), node.party)
-    ]
+    every = [contacts.to_json(view) for view in contacts.views(now).values()]
+    rows = [row for row in every if chosen.admits(row, node.party)]
     columns: list[tuple[str, list[dict[str, Any]]]] = []
     for name, states in BOARD_COLUMNS:
         column = [row for row in rows if row["state"] in states]
@@ -228,15 +226,14 @@ def board(node: Node, chosen: BoardFilter) -> list[tuple[str, list[dict[str, Any
 
 def proof_claims(data: Mapping[str, Any], party: str) -> list[str]:
     """The proofs this node can offer for a request now: its delivery once cosigned, its
-    answer once answered, its non-answer once overdue (``openline prove`` decides whether
-    the evidence suffices; a claim that cannot be proven yet is refused with a reason)."""
+    answer once answered, its non-answer once the node says it is provable."""
     claims: list[str] = []
     if data["delivered_at"] is not None:
         claims.append("delivery")
     if data["answer_id"] is not None:
         claims.append("answer")
-    if data["state"] in OVERDUE and data["requester"] == party:
-        claims.append("unanswered")
+    if data["state"] in OVERDUE and data["requester"] == party and data.get("provable"):
+        claims.append("unanswered")  # once the counterpart's cosigned checkpoint covers it
     return claims
 
 

@@ -99,7 +99,10 @@
   function refresh() {
     document.querySelectorAll("[data-live-url]").forEach(function (el) {
       if (el.contains(document.activeElement) && document.activeElement.tagName !== "BUTTON") return;
-      if (window.htmx) window.htmx.ajax("GET", el.dataset.liveUrl, { target: el, swap: "innerHTML" });
+      // Marked as the page's own refresh: it does not keep an idle session alive.
+      if (window.htmx) window.htmx.ajax("GET", el.dataset.liveUrl, {
+        target: el, swap: "innerHTML", headers: { "X-Openline-Background": "1" }
+      });
     });
     if (window.openlineMap && document.getElementById("map")) window.openlineMap.refresh();
   }
@@ -114,6 +117,9 @@
     });
     source.addEventListener("error", function () {
       if (status) { status.textContent = body.dataset.tOffline || "…"; status.className = "live off"; }
+    });
+    source.addEventListener("signed-out", function () {
+      source.close(); window.location.reload();  // the server sends the login form
     });
     source.addEventListener("changed", function () {
       if (first) { first = false; return; }  // the page itself is as fresh as the first event
@@ -200,6 +206,13 @@
           if (field && field.value) query.set(name, field.value);
         });
         window.location.assign(window.location.pathname + "?" + query.toString());
+      });
+    });
+    // One click signs once: the button stays pressed until the page answers.
+    document.querySelectorAll("form.compose").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        var button = form.querySelector("button[type=submit]");
+        if (button) setTimeout(function () { button.disabled = true; }, 0);
       });
     });
     var verifyButton = document.getElementById("verify-now");
