@@ -362,3 +362,16 @@ def test_a_bearer_token_that_is_not_ascii_is_refused_not_a_crash(
         "/api/v1/status", headers={b"Authorization": "Bearer café".encode("latin-1")}
     )
     assert refused.status_code == 401
+
+
+def test_a_refused_form_can_be_corrected_and_sent_with_the_same_token(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, _prc, _clock = pair
+    miller = officer(us, "miller")
+    token = one(miller.get("/console/compose/message").text, "input", name="form_token")
+    form = {"csrf": miller.csrf(), "form_token": token.attrs["value"], "to": PRC, "lang": "en"}
+    refused = miller.post("/console/compose/message", data=form)  # the text was forgotten
+    assert refused.status_code == 422
+    sent = miller.post("/console/compose/message", data=form | {"text": "Now with its text"})
+    assert sent.status_code == 201  # nothing was signed the first time: the token still counts

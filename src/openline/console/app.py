@@ -430,9 +430,11 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         try:
             sent = await send_form(signed, form, fields)
         except FormErrors as errors:
+            guard.form_tokens.pop(token, None)  # nothing was signed: the form may go again
             names = [name for name, _value in fields]
             return await refused(signed, form, values, shown_beside(errors, names))
         except CommandError as error:
+            guard.form_tokens.pop(token, None)
             if error.status == 403:
                 raise  # not a mistake in the form: the console's error page says why
             return await refused(signed, form, values, _placed(error, fields))
@@ -658,7 +660,6 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
                 code="verify-running",
                 status=409,
             )
-        guard.verifying = True
         queue: asyncio.Queue[str | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
 
@@ -675,6 +676,14 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
             loop.call_soon_threadsafe(queue.put_nowait, None)
 
         async def stream() -> AsyncIterator[bytes]:
+            # Claimed here, where the finally below releases it whatever becomes of the
+            # response (a client gone before the stream starts never claims it).
+            if guard.verifying:
+                yield (
+                    json.dumps({"done": {"ok": False, "problems": ["verify-running"]}}) + "\n"
+                ).encode()
+                return
+            guard.verifying = True
             try:
                 logs = await run(logs_to_verify, node.store, node.all_cards())
                 yield (json.dumps({"total": len(logs)}) + "\n").encode()
