@@ -339,6 +339,27 @@ def test_an_area_drawn_on_the_compose_map_is_notified(world: World) -> None:
     assert feature["geometry"]["coordinates"] == area["coordinates"]
 
 
+def test_the_transcript_verifies_with_progress_and_a_counterpart_shows_its_key(
+    world: World,
+) -> None:
+    _context, page = signed_in(world, world.us, "miller")
+    world.us.api("POST", "/api/v1/messages", {"to": [PRC], "text": "For the transcript"})
+    page.goto(f"{world.us.url}/console/transcript?peer={PRC}")
+    expect(page.locator("ol.entries li.entry").first).to_be_visible()
+    page.click("#verify-now")
+    result = page.locator("#verify-result")
+    expect(result).to_have_attribute("data-ok", "true", timeout=LIVE)
+    progress = page.locator("#verify-progress")
+    assert progress.get_attribute("max") == progress.evaluate("bar => String(bar.value)")
+    checked = world.us.api("POST", "/api/v1/verify").json()
+    assert f"{checked['entries']}" in (result.text_content() or "")
+
+    page.goto(f"{world.us.url}/console/peers/{PRC}")
+    fingerprint = next(p for p in world.us.api_status()["peers"] if p["party"] == PRC)
+    expect(page.locator("#fingerprint")).to_have_text(fingerprint["fingerprint"])
+    expect(page.locator("section[aria-labelledby=report-title]")).to_be_visible()
+
+
 def test_chromium_is_present_in_ci() -> None:
     """CI installs Debian's chromium; a missing browser must fail there, not skip."""
     if os.environ.get("CI") == "true":
