@@ -111,7 +111,6 @@
     var status = document.getElementById("live-status");
     if (!url || !window.EventSource) return;
     var source = new EventSource(url);
-    var first = true;
     source.addEventListener("open", function () {
       if (status) { status.textContent = body.dataset.tLive || "Live"; status.className = "live on"; }
     });
@@ -121,10 +120,9 @@
     source.addEventListener("signed-out", function () {
       source.close(); window.location.reload();  // the server sends the login form
     });
-    source.addEventListener("changed", function () {
-      if (first) { first = false; return; }  // the page itself is as fresh as the first event
-      refresh();
-    });
+    // The first event comes as the stream opens; it refreshes too, since something (a FLASH)
+    // may have arrived between the page being rendered and the stream connecting.
+    source.addEventListener("changed", refresh);
   }
   document.addEventListener("htmx:afterSwap", function (event) {
     localTimes(event.target); countdowns(); alarm();
