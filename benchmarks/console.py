@@ -21,41 +21,15 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from notices import make_node  # the same node and counterparts as the notices benchmark
 from openline.console import views
 from openline.console.templating import render
-from openline.core.card import make_card
-from openline.core.keys import PrivateKey
-from openline.core.timefmt import format_time
 from openline.node.app import NewMessage, Node
 from openline.node.contacts import NewRequest, Official
-from openline.node.home import NodeConfig, NodeHome
-
-
-def make_node(root: Path, peers: int) -> Node:
-    home = NodeHome(root / "us-dod")
-    config = NodeConfig(
-        party="us-dod",
-        names={"en": "U.S. Department of Defense"},
-        listen="127.0.0.1:1",
-        url="http://127.0.0.1:1",
-        card_created=format_time(datetime.now(UTC)),
-    )
-    home.create(config, PrivateKey.generate())
-    node = Node(home)
-    for n in range(peers):
-        card = make_card(
-            party=f"state-{n:02d}",
-            names={"en": f"State {n}"},
-            urls=[f"http://state-{n:02d}.invalid"],
-            created="2026-11-01T00:00:00.000Z",
-            key=PrivateKey.generate(),
-        )
-        node.add_peer(card.to_bytes())
-    return node
 
 
 def fill(node: Node, items: int) -> None:

@@ -40,7 +40,8 @@ AREA = {
 }
 
 
-def make_node(root: Path) -> Node:
+def make_node(root: Path, peers: int = PARTIES) -> Node:
+    """us-dod, with ``peers`` counterparts pinned (``state-00``…)."""
     home = NodeHome(root / "us-dod")
     config = NodeConfig(
         party="us-dod",
@@ -51,7 +52,7 @@ def make_node(root: Path) -> Node:
     )
     home.create(config, PrivateKey.generate())
     node = Node(home)
-    for n in range(PARTIES):
+    for n in range(peers):
         card = make_card(
             party=f"state-{n:02d}",
             names={"en": f"State {n}"},
