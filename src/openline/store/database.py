@@ -272,6 +272,7 @@ class Store:
                 "size": checkpoint.size,
                 "root": checkpoint.root,
                 "note": note,
+                "seen": _next_seen(schema.checkpoints, sender, recipient),
             },
         )
 
@@ -289,6 +290,7 @@ class Store:
                 "cosigner": cosignature.name,
                 "timestamp": cosignature.timestamp,
                 "line": cosignature.to_line(),
+                "seen": _next_seen(schema.cosignatures, sender, recipient),
             },
         )
 
@@ -550,6 +552,16 @@ class Store:
     def clear_caches(connection: Connection) -> None:
         for table in schema.CACHE_TABLES:
             connection.execute(delete(table))
+
+
+def _next_seen(table: Table, sender: str, recipient: str) -> Any:
+    """The storing order of a row about to be inserted: one past the log's latest (read
+    inside the insert, under the write lock, so two rows never share a number)."""
+    return (
+        select(func.coalesce(func.max(table.c.seen), 0) + 1)
+        .where(table.c.log_sender == sender, table.c.log_recipient == recipient)
+        .scalar_subquery()
+    )
 
 
 def _insert_ignoring_duplicates(

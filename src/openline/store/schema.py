@@ -42,7 +42,23 @@ checkpoints = Table(
     Column("size", BigInteger, nullable=False),
     Column("root", LargeBinary, nullable=False),
     Column("note", LargeBinary, nullable=False),
+    Column("seen", BigInteger, nullable=True),  # storing order per log, as for cosignatures
     PrimaryKeyConstraint("log_sender", "log_recipient", "size"),
+)
+
+# The interior nodes of each log's Merkle tree (RFC 9162), level >= 1: ``hash`` is the MTH of
+# leaves ``idx * 2**level .. (idx + 1) * 2**level - 1``, stored once those leaves are. Level 0
+# is the leaf hash, which ``entries.id`` already holds. Roots and proofs of any size are then
+# O(log n) lookups, and no process keeps a whole tree in memory.
+merkle_nodes = Table(
+    "merkle_nodes",
+    metadata,
+    Column("log_sender", Text, nullable=False),
+    Column("log_recipient", Text, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("hash", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("log_sender", "log_recipient", "level", "idx"),
 )
 
 cosignatures = Table(
@@ -54,6 +70,11 @@ cosignatures = Table(
     Column("cosigner", Text, nullable=False),
     Column("timestamp", BigInteger, nullable=False),
     Column("line", Text, nullable=False),
+    # Local bookkeeping, not signed: the order in which this node stored the row (per log,
+    # 1, 2, ...), so an incremental verify finds what was added since it last ran; and
+    # whether the row is evidence to keep when idle heartbeats are compacted (a proof used it).
+    Column("seen", BigInteger, nullable=True),
+    Column("keep", Integer, nullable=False, server_default="0"),
     PrimaryKeyConstraint("log_sender", "log_recipient", "size", "cosigner", "timestamp"),
 )
 
@@ -136,6 +157,25 @@ CACHE_TABLES = (messages,)
 
 # --- bookkeeping ----------------------------------------------------------------------------
 
+# How far ``openline verify`` has checked each log: the size and root it recomputed, the
+# last checkpoint and cosignature rows (by ``seen``) it checked, and where the rolling
+# re-check of older rows goes on. Signed by the node's key, so a row edited by hand is not
+# taken for a verified one.
+verified_marks = Table(
+    "verified_marks",
+    metadata,
+    Column("log_sender", Text, nullable=False),
+    Column("log_recipient", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", LargeBinary, nullable=False),
+    Column("checkpoints_seen", BigInteger, nullable=False),
+    Column("cosignatures_seen", BigInteger, nullable=False),
+    Column("scrub_next", BigInteger, nullable=False),
+    Column("verified_at", Text, nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("log_sender", "log_recipient"),
+)
+
 meta = Table(
     "meta",
     metadata,
@@ -157,6 +197,15 @@ Index(
     entries.c.kind,
     sqlite_where=entries.c.kind != "hotline.message",
     postgresql_where=entries.c.kind != "hotline.message",
+)
+Index(
+    "checkpoints_by_seen", checkpoints.c.log_sender, checkpoints.c.log_recipient, checkpoints.c.seen
+)
+Index(
+    "cosignatures_by_seen",
+    cosignatures.c.log_sender,
+    cosignatures.c.log_recipient,
+    cosignatures.c.seen,
 )
 Index(
     "cosignatures_by_cosigner",
