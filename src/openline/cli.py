@@ -14,32 +14,33 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 from typer.exceptions import TyperException
 
-from openline import cli_catalogue, cli_contacts, cli_notices, cli_officers
+from openline import __version__, cli_catalogue, cli_contacts, cli_notices, cli_officers
 from openline.cli_support import (
+    AfterOpt,
+    BeforeOpt,
     DirArg,
     JsonOpt,
+    LimitOpt,
+    NodeAccess,
     UsageFailure,
     access,
+    build_command,
+    escape,
     fail,
+    is_entry_id,
+    is_party_id,
+    more_hint,
     open_node,
     out,
+    page_params,
     print_json,
 )
-from openline.core.card import make_card
-from openline.core.errors import OpenlineError
-from openline.core.keys import PrivateKey
-from openline.core.schema import ENTRY_ID, LANGUAGE_TAG, is_party_id
-from openline.core.timefmt import format_time
-from openline.i18n import SUPPORTED_LANGUAGES
-from openline.node.errors import CommandError
-from openline.node.home import HomeError, NodeConfig, NodeHome
+from openline.node.home import HomeError, NodeHome
 
 app = typer.Typer(
     add_completion=False,
@@ -53,6 +54,25 @@ app.registered_commands.extend(cli_contacts.app.registered_commands)
 app.registered_commands.extend(cli_notices.app.registered_commands)
 app.add_typer(cli_catalogue.app, name="catalogue")
 app.add_typer(cli_officers.app, name="officer")
+
+
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        sys.stdout.write(f"openline {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """openline: open lines of communication with signed, provable transcripts."""
+
 
 # --- commands ------------------------------------------------------------------------------
 
@@ -71,6 +91,14 @@ def init(
     ] = "en",
 ) -> None:
     """Create a node: key pair, admin token, configuration and database."""
+    from openline.core.card import make_card
+    from openline.core.errors import OpenlineError
+    from openline.core.keys import PrivateKey
+    from openline.core.schema import LANGUAGE_TAG
+    from openline.core.timefmt import format_time
+    from openline.i18n import SUPPORTED_LANGUAGES
+    from openline.node.home import NodeConfig
+
     if not is_party_id(party):
         fail(f"party id {party!r} must be lowercase letters, digits and '-'")
     names: dict[str, str] = {}
@@ -251,7 +279,7 @@ def ack(
     ] = "duty officer",
 ) -> None:
     """Acknowledge a received hotline message (a signed entry in our log)."""
-    if not ENTRY_ID.match(entry_id):
+    if not is_entry_id(entry_id):
         fail(f"{entry_id!r} is not an entry id (64 hex digits, as send and log print)")
     with access(directory) as handle:
         if handle.node is not None:
@@ -277,6 +305,8 @@ def status(directory: DirArg, as_json: JsonOpt = False) -> None:
         print_json(data)
         return
     out.print(f"[bold]{data['party']}[/bold]  key {data['fingerprint']}  at {data['time']}")
+    from rich.table import Table
+
     table = Table(
         "peer", "line", "desk", "sent", "delivered", "pending", "received", "last receipt"
     )
@@ -317,56 +347,91 @@ def show_log(
     directory: DirArg,
     peer: Annotated[str, typer.Option(help="The peer whose link to show.")],
     as_json: JsonOpt = False,
+    limit: LimitOpt = None,
+    before: BeforeOpt = None,
+    after: AfterOpt = None,
+    tail: Annotated[
+        int | None, typer.Option("--tail", help="Only the last N entries (as --limit N).")
+    ] = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", help="Then keep printing new entries until Ctrl-C.")
+    ] = False,
 ) -> None:
-    """Both directions of the transcript with one peer, in time order."""
+    """Both directions of the transcript with one peer, in time order: the latest page
+    (200 entries, or --limit/--tail N), or the page before or after a cursor."""
     if not is_party_id(peer):
         fail(f"{peer!r} is not a party id")
+    if tail is not None and limit is not None:
+        fail("give --tail or --limit, not both")
+    if follow and (as_json or after is not None or before is not None):
+        fail("--follow prints entries as they come: it takes no --json, --before or --after")
+    params = page_params(tail if tail is not None else limit, before, after)
+    path = f"/api/v1/peers/{peer}/log"
     with access(directory) as handle:
-        rows = (
-            handle.node.log(peer)
-            if handle.node is not None
-            else handle.call("GET", f"/api/v1/peers/{peer}/log")["entries"]
-        )
-    if as_json:
-        print_json({"peer": peer, "entries": rows})
+        answer = handle.api("GET", path, params=params)
+        if as_json:
+            print_json({"peer": peer, "entries": answer["entries"], "cursors": answer["cursors"]})
+            return
+        for row in answer["entries"]:
+            _print_log_row(row)
+        more_hint(answer)
+        if follow:
+            _follow(handle, path, answer["cursors"]["after"])
+
+
+def _follow(handle: NodeAccess, path: str, cursor: str) -> None:
+    """Print what is appended after ``cursor``, polling once a second, until Ctrl-C."""
+    import time
+
+    try:
+        while True:
+            answer = handle.api("GET", path, params={"after": cursor, "limit": "1000"})
+            for row in answer["entries"]:
+                _print_log_row(row)
+            sys.stdout.flush()  # a reader at the other end of a pipe sees each entry now
+            cursor = answer["cursors"]["after"] or cursor
+            if not answer["entries"]:
+                time.sleep(1.0)
+    except KeyboardInterrupt:
         return
-    for row in rows:
-        arrow = "→" if row["direction"] == "out" else "←"
-        body = row["body"]
-        summary = body.get("text") or body.get("officer") or ""
-        marks = []
-        if row["direction"] == "out":
-            marks.append("delivered" if row["delivered"] else "pending")
-        if row["acked_by"]:
-            marks.append("acked")
-        elif row["overdue"]:
-            marks.append("OVERDUE")
-        out.print(
-            f"{row['time']} {arrow} {row['seq']:>5} {row['kind']:<16} "
-            f"{escape(f'{summary[:60]!s:<60}')} {','.join(marks)} {row['id'][:16]}"
-        )
+
+
+def _print_log_row(row: dict[str, Any]) -> None:
+    arrow = "→" if row["direction"] == "out" else "←"
+    body = row["body"]
+    summary = body.get("text") or body.get("officer") or ""
+    marks = []
+    if row["direction"] == "out":
+        marks.append("delivered" if row["delivered"] else "pending")
+    if row["acked_by"]:
+        marks.append("acked")
+    elif row["overdue"]:
+        marks.append("OVERDUE")
+    out.print(
+        f"{row['time']} {arrow} {row['seq']:>5} {row['kind']:<16} "
+        f"{escape(f'{summary[:60]!s:<60}')} {','.join(marks)} {row['id'][:16]}"
+    )
 
 
 @app.command()
-def verify(directory: DirArg, as_json: JsonOpt = False) -> None:
-    """Recheck every entry, signature, checkpoint and cosignature; exit 1 on the first fault."""
-    from openline.node.verify import verify_store
+def verify(
+    directory: DirArg,
+    as_json: JsonOpt = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-check every row, whatever the marks say.")
+    ] = False,
+) -> None:
+    """Check what is new since the last verify and a slice of the rest (--full: every
+    entry, signature, checkpoint and cosignature); exit 1 naming the first fault."""
+    from openline.node.verify import run_verify_command
 
     node = open_node(NodeHome(directory))
     try:
-        report = verify_store(node.store, node.all_cards())
+        code = run_verify_command(node, full=full, as_json=as_json)
     finally:
         node.close()
-    if as_json:
-        print_json(report.to_json())
-    elif report.ok:
-        out.print(
-            f"ok: {report.logs} logs, {report.entries} entries, {report.checkpoints} checkpoints, "
-            f"{report.cosignatures} cosignatures verified"
-        )
-    if not report.ok:
-        sys.stderr.write(f"verify failed: {report.problems[0]}\n")
-        raise typer.Exit(1)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -404,29 +469,32 @@ def main() -> None:
     """Entry point: every failure becomes one line on stderr."""
     try:
         # Without standalone mode click returns the code of typer.Exit instead of exiting.
-        code = app(standalone_mode=False)
+        code = build_command(app)(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as done:
         sys.exit(done.exit_code)
-    except (UsageFailure, HomeError) as error:
-        sys.stderr.write(f"openline: {error}\n")
-        sys.exit(2)
-    except CommandError as error:
-        sys.stderr.write(f"openline: {error} ({error.code})\n")
-        sys.exit(2)
-    except OpenlineError as error:
-        sys.stderr.write(f"openline: {error}\n")
-        sys.exit(2)
-    except typer.Abort:
-        sys.stderr.write("openline: aborted\n")
-        sys.exit(2)
-    except TyperException as error:  # usage errors: unknown command, missing option, ...
-        message = error.format_message() if hasattr(error, "format_message") else str(error)
-        sys.stderr.write(f"openline: {message}\n")
-        sys.exit(2)
     except Exception as error:  # noqa: BLE001 - the contract: never a traceback
-        sys.stderr.write(f"openline: internal error: {type(error).__name__}: {error}\n")
+        sys.stderr.write(f"openline: {_reason(error)}\n")
         sys.exit(2)
+
+
+def _reason(error: Exception) -> str:
+    """The one line a failure is reported with. The core's and the node's error classes are
+    imported only now: a command that succeeds never needs them."""
+    from openline.core.errors import OpenlineError
+    from openline.node.errors import CommandError
+
+    if isinstance(error, UsageFailure | HomeError):
+        return str(error)
+    if isinstance(error, CommandError):
+        return f"{error} ({error.code})"
+    if isinstance(error, OpenlineError):
+        return str(error)
+    if isinstance(error, typer.Abort):
+        return "aborted"
+    if isinstance(error, TyperException):  # usage errors: unknown command, missing option, ...
+        return error.format_message() if hasattr(error, "format_message") else str(error)
+    return f"internal error: {type(error).__name__}: {error}"
 
 
 if __name__ == "__main__":

@@ -11,11 +11,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from openline.cli_support import DirArg, JsonOpt, access, fail, out, print_json
-from openline.core.schema import ENTRY_ID, is_party_id
+from openline.cli_support import (
+    DirArg,
+    JsonOpt,
+    access,
+    escape,
+    fail,
+    is_entry_id,
+    is_party_id,
+    out,
+    print_json,
+)
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -97,6 +104,8 @@ def pin(
 
 
 def _show_all(listing: dict[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table("catalogue", "version", "hash", "peer", "we told them", "they pinned", "agreed")
     for catalogue in listing["catalogues"]:
         peers = catalogue["peers"] or [None]
@@ -119,6 +128,8 @@ def _show_all(listing: dict[str, Any]) -> None:
 
 
 def _show_one(shown: dict[str, Any], lang: str) -> None:
+    from rich.table import Table
+
     out.print(
         escape(f"{shown['name']} v{shown['version']} ({shown['hash']}), in {lang}"),
         highlight=False,
@@ -220,7 +231,7 @@ def send(
     if not is_party_id(to):
         fail(f"--to {to!r} is not a party id")
     for item in ref or []:
-        if not ENTRY_ID.match(item):
+        if not is_entry_id(item):
             fail(f"--ref {item!r} is not an entry id (64 hex digits)")
     body: dict[str, Any] = {
         "to": to,

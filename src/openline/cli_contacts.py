@@ -12,11 +12,23 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from openline.cli_support import DirArg, JsonOpt, access, fail, out, print_json
-from openline.core.schema import ENTRY_ID, is_party_id
+from openline.cli_support import (
+    AfterOpt,
+    BeforeOpt,
+    DirArg,
+    JsonOpt,
+    LimitOpt,
+    access,
+    escape,
+    fail,
+    is_entry_id,
+    is_party_id,
+    more_hint,
+    out,
+    page_params,
+    print_json,
+)
 
 app = typer.Typer()
 
@@ -25,7 +37,7 @@ Lang = Annotated[str, typer.Option(help="Language tag of the free text.")]
 
 
 def _entry_id(value: str) -> str:
-    if not ENTRY_ID.match(value):
+    if not is_entry_id(value):
         fail(f"{value!r} is not an entry id (64 hex digits, as request and requests print)")
     return value
 
@@ -207,8 +219,14 @@ def requests(
     state: Annotated[str | None, typer.Option(help="Only requests in this state.")] = None,
     peer: Annotated[str | None, typer.Option(help="Only requests with this peer.")] = None,
     as_json: JsonOpt = False,
+    limit: LimitOpt = None,
+    before: BeforeOpt = None,
+    after: AfterOpt = None,
 ) -> None:
-    """Contact requests and explanation requests, both ways, with their state."""
+    """Contact requests and explanation requests, both ways, with their state: newest
+    first, a page at a time (--limit, --before, --after)."""
+    from rich.table import Table
+
     from openline.core.requests import STATES
 
     if state is not None and state not in STATES:
@@ -216,10 +234,12 @@ def requests(
     if peer is not None and not is_party_id(peer):
         fail(f"--peer {peer!r} is not a party id")
     params = {key: value for key, value in (("state", state), ("peer", peer)) if value}
+    params.update(page_params(limit, before, after))
     with access(directory) as handle:
-        rows = handle.api("GET", "/api/v1/requests", params=params)["requests"]
+        answer = handle.api("GET", "/api/v1/requests", params=params)
+    rows = answer["requests"]
     if as_json:
-        print_json({"requests": rows})
+        print_json({"requests": rows, "cursors": answer["cursors"]})
         return
     table = Table("id", "", "peer", "format", "level", "state", "due", "subject", "note")
     for row in rows:
@@ -236,6 +256,7 @@ def requests(
             escape(row["note"]),
         )
     out.print(table)
+    more_hint(answer)
 
 
 @app.command()

@@ -14,12 +14,23 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from openline.cli_support import DirArg, JsonOpt, access, fail, out, print_json
-from openline.core.schema import ENTRY_ID, is_party_id
-from openline.i18n import LanguageError, check_language, format_duration, format_time, label
+from openline.cli_support import (
+    AfterOpt,
+    BeforeOpt,
+    DirArg,
+    JsonOpt,
+    LimitOpt,
+    access,
+    escape,
+    fail,
+    is_entry_id,
+    is_party_id,
+    more_hint,
+    out,
+    page_params,
+    print_json,
+)
 
 app = typer.Typer()
 
@@ -60,12 +71,14 @@ def _recipients(to: list[str]) -> list[str]:
 
 
 def _entry_id(value: str) -> str:
-    if not ENTRY_ID.match(value):
+    if not is_entry_id(value):
         fail(f"{value!r} is not an entry id (64 hex digits)")
     return value
 
 
 def _reader(lang: str | None, default: str) -> str:
+    from openline.i18n import LanguageError, check_language
+
     try:
         return check_language(lang or default)
     except LanguageError as error:
@@ -97,6 +110,8 @@ def _print_sent(result: dict[str, Any], what: str, lang: str) -> None:
     for entry in result["entries"]:
         out.print(f"{what}: to {entry['to']} seq {entry['seq']} id {entry['id']}")
     if result.get("late_if_delivered_now"):
+        from openline.i18n import format_duration
+
         lead = format_duration(result["lead_time_seconds_at_send"], lang)
         minimum = format_duration(result["minimum_lead_seconds"], lang)
         out.print(
@@ -184,6 +199,8 @@ def incident(
 
 
 def _copy_line(copy: dict[str, Any], lang: str) -> str:
+    from openline.i18n import format_duration, format_time, label
+
     def term(key: str) -> str:
         return label("term", key, lang)
 
@@ -211,19 +228,31 @@ def notifications(
     direction: Annotated[str | None, typer.Option(help="in or out.")] = None,
     lang: ReaderLang = None,
     json_out: JsonOpt = False,
+    limit: LimitOpt = None,
+    before: BeforeOpt = None,
+    after: AfterOpt = None,
 ) -> None:
-    """Notifications and incident reports, each with every recipient's state."""
+    """Notifications and incident reports, each with every recipient's state: newest
+    first, a page at a time (--limit, --before, --after)."""
+    from rich.table import Table
+
+    from openline.i18n import format_time, label
+
     if direction is not None and direction not in ("in", "out"):
         fail(f"--direction must be in or out, not {direction!r}")
     with access(directory) as handle:
         reader = _reader(lang, _node_lang(handle))
+        answer: dict[str, Any] = {}
         if ref is not None:
             groups = [handle.api("GET", f"/api/v1/notifications/{ref}")]
         else:
             params = {} if direction is None else {"direction": direction}
-            groups = handle.api("GET", "/api/v1/notifications", params=params)["notifications"]
+            params.update(page_params(limit, before, after))
+            answer = handle.api("GET", "/api/v1/notifications", params=params)
+            groups = answer["notifications"]
     if json_out:
-        print_json(groups[0] if ref is not None else {"notifications": groups})
+        shown = {"notifications": groups, "cursors": answer.get("cursors")}
+        print_json(groups[0] if ref is not None else shown)
         return
     if not groups:
         out.print(label("term", "none", reader))
@@ -246,6 +275,7 @@ def notifications(
             "\n".join(_copy_line(copy, reader) for copy in group["recipients"]),
         )
     out.print(table)
+    more_hint(answer)
 
 
 @app.command("desk-check")
@@ -262,6 +292,10 @@ def desk_check(
     json_out: JsonOpt = False,
 ) -> None:
     """Ask each peer's desk to answer now (a human must answer within the window)."""
+    from rich.table import Table
+
+    from openline.i18n import format_time, label
+
     with access(directory) as handle:
         reader = _reader(lang, _node_lang(handle))
         if status:

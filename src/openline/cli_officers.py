@@ -13,10 +13,8 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from openline.cli_support import DirArg, JsonOpt, access, fail, out, print_json
+from openline.cli_support import DirArg, JsonOpt, access, escape, fail, out, print_json
 
 app = typer.Typer(no_args_is_help=True, help="Officer accounts: add, list, disable, passwords.")
 
@@ -59,6 +57,8 @@ def add(
 @app.command("list")
 def list_officers(directory: DirArg, json_out: JsonOpt = False) -> None:
     """Every officer account, with its role and state."""
+    from rich.table import Table
+
     with access(directory) as handle:
         rows = handle.api("GET", "/api/v1/officers")["officers"]
     if json_out:

@@ -691,7 +691,7 @@ def test_the_transcript_lists_every_entry_and_verify_streams_its_progress(
     page = desk.get("/console/transcript", params={"peer": PRC})
 
     assert page.status_code == 200
-    ids = {row["id"] for row in us.log(PRC)}
+    ids = {row["id"] for row in us.log_page(PRC).items}
     assert len(ids) == 3
     shown = {e.attrs["id"].removeprefix("entry-") for e in find(page.text, "li")}
     assert ids <= shown

@@ -169,8 +169,19 @@ class NodeProcess:
         return next(p for p in self.status()["peers"] if p["party"] == peer)
 
     def log(self, peer: str) -> list[dict[str, Any]]:
-        result = self.cli("log", "--peer", peer, "--json", check=True)
-        return list(json.loads(result.stdout)["entries"])
+        """The whole transcript with ``peer``, read through ``openline log`` a page at a
+        time (following its ``--before`` cursors), in time order."""
+        rows: list[dict[str, Any]] = []
+        before: list[str] = []
+        while True:
+            result = self.cli(
+                "log", "--peer", peer, "--json", "--limit", "1000", *before, check=True
+            )
+            answer = json.loads(result.stdout)
+            rows = list(answer["entries"]) + rows
+            if answer["cursors"]["before"] is None:
+                return rows
+            before = ["--before", answer["cursors"]["before"]]
 
     def api_status(self) -> dict[str, Any]:
         """``GET /api/v1/status`` of the running node: cheaper than the CLI for polling."""

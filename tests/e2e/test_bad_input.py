@@ -228,9 +228,13 @@ class Craft:
     # looking
 
     def incoming(self) -> tuple[tuple[int, str], ...]:
-        reply = self.prc.api("GET", f"/api/v1/peers/{US}/log")
-        assert reply.status_code == 200, reply.text
-        rows = reply.json()["entries"]
+        rows: list[dict[str, Any]] = []
+        path = f"/api/v1/peers/{US}/log?limit=1000"
+        while path:
+            reply = self.prc.api("GET", path)
+            assert reply.status_code == 200, reply.text
+            rows += reply.json()["entries"]
+            path = reply.json()["next"]
         return tuple(sorted((row["seq"], row["id"]) for row in rows if row["direction"] == "in"))
 
     def snapshot(self) -> Snapshot:

@@ -83,7 +83,8 @@ def test_acknowledgement_objective_runs_from_delivery(tmp_path: Path) -> None:
     clock.advance(minutes=30)  # undelivered for longer than the flash objective
     assert us.status()["overdue_acks"] == {"ours": 0, "theirs": 0}
     pump(us, prc)
-    row = next(v for v in us.message_views() if v["id"] == message.id)
+    row = us.message(message.id)
+    assert row is not None
     assert row["delivered_at"] is not None
     assert row["ack_due"] > row["delivered_at"]
     clock.advance(minutes=9)

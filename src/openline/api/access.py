@@ -87,7 +87,7 @@ def act_of(node: Node, method: str, path: str, body: bytes) -> Action:
         return action_for_level(_level_of(body))
     answered = _RESPOND.match(path)
     if answered:
-        view = node.contacts.views().get(answered.group(1))
+        view = node.contacts.find(answered.group(1))
         return action_for_level(None if view is None else view.level)
     return Action.SEND
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from pydantic import Field, StrictInt
 
 from openline.api.access import acting_officer, given_officer
+from openline.api.paging import After, Cursor, Limit, paged
 from openline.api.requests import DUTY_OFFICER, Short, Strict, Text, created, parse_when
 from openline.node.app import Node
 from openline.node.errors import CommandError
@@ -122,9 +123,17 @@ def notices_router(node: Node) -> APIRouter:
 
     @router.get("/notifications")
     async def notifications(
+        request: Request,
         direction: Literal["in", "out"] | None = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+        after: After = None,
     ) -> dict[str, Any]:
-        return {"notifications": await run(notices.notifications, direction)}
+        """Notifications (each broadcast's copies together), newest first, a page at a time."""
+        page = await run(
+            lambda: notices.notifications_page(direction, limit=limit, before=cursor, after=after)
+        )
+        return paged(request, "notifications", page)
 
     @router.get("/notifications/{ref}")
     async def notification(ref: str) -> dict[str, Any]:
@@ -139,11 +148,18 @@ def notices_router(node: Node) -> APIRouter:
         return {"entries": [created(entry) for entry in entries]}
 
     @router.get("/desk-checks")
-    async def desk_checks() -> dict[str, Any]:
+    async def desk_checks(
+        request: Request, peer: str | None = None, limit: Limit = None, cursor: Cursor = None
+    ) -> dict[str, Any]:
+        """Each desk's record, and the desk checks both ways, newest first, paged."""
+
         def listing() -> dict[str, Any]:
+            if peer is not None:
+                node.peer(peer)  # 404 unknown-peer
+            page = notices.desk_checks_page(peer, limit=limit, before=cursor)
             return {
                 "desks": {party: notices.desk(party) for party in sorted(node.peers())},
-                "checks": notices.desk_checks(),
+                **paged(request, "checks", page),
             }
 
         result: dict[str, Any] = await run(listing)

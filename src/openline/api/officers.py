@@ -29,10 +29,10 @@ from openline.api.access import (
 from openline.api.accounts import accounts_router
 from openline.api.catalogues import catalogues_router
 from openline.api.notices import notices_router
+from openline.api.paging import After, Cursor, Limit, paged
 from openline.api.requests import requests_router
 from openline.core.entry import Entry
 from openline.node.app import NewMessage, Node
-from openline.node.verify import verify_store
 
 Officer = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -136,13 +136,22 @@ def officers_router(
         return await anyio.to_thread.run_sync(node.status)
 
     @router.get("/peers/{peer}/log")
-    async def peer_log(peer: str) -> dict[str, Any]:
-        rows = await anyio.to_thread.run_sync(node.log, peer)
-        return {"peer": peer, "entries": rows}
+    async def peer_log(
+        request: Request, peer: str, limit: Limit = None, cursor: Cursor = None, after: After = None
+    ) -> dict[str, Any]:
+        """Both directions of the transcript with ``peer`` in time order: the newest page,
+        or the page before ``cursor`` (older), or after ``after`` (newer)."""
+        page = await anyio.to_thread.run_sync(
+            lambda: node.log_page(peer, limit, before=cursor, after=after)
+        )
+        return {"peer": peer, **paged(request, "entries", page)}
 
     @router.post("/verify")
-    async def verify() -> dict[str, Any]:
-        report = await anyio.to_thread.run_sync(lambda: verify_store(node.store, node.all_cards()))
+    async def verify(full: bool = False) -> dict[str, Any]:
+        """``openline verify``: what is new since the last run and a slice of the rest, or
+        every row with ``?full=true``."""
+        report = await anyio.to_thread.run_sync(lambda: node.verify(full=full))
+        assert report is not None  # waited for its turn
         return report.to_json()
 
     @router.post("/rebuild")

@@ -16,8 +16,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from openline.api.access import acting_officer, given_officer
+from openline.api.paging import After, Cursor, Limit, paged
 from openline.core.card import Card
 from openline.core.errors import CardError, EncodingError, OpenlineError
+from openline.core.paging import Page
 from openline.core.proofs import check_proof
 from openline.core.requests import STATES
 from openline.core.timefmt import parse_user_time
@@ -222,8 +224,15 @@ def requests_router(node: Node) -> APIRouter:
 
     @router.get("/requests")
     async def list_requests(
-        state: str | None = None, peer: str | None = None, direction: str | None = None
+        request: Request,
+        state: str | None = None,
+        peer: str | None = None,
+        direction: str | None = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+        after: After = None,
     ) -> dict[str, Any]:
+        """Requests, newest first by signed time, a page at a time."""
         if state is not None and state not in STATES:
             raise CommandError(
                 f"state must be one of {', '.join(STATES)}, not {state!r}",
@@ -239,17 +248,20 @@ def requests_router(node: Node) -> APIRouter:
         if peer is not None:
             node.peer(peer)  # 404 unknown-peer: an empty list would hide a typo
 
-        def listing() -> list[dict[str, Any]]:
-            views = sorted(contacts.views().values(), key=lambda view: view.time)
-            return [
-                contacts.to_json(view)
-                for view in views
-                if (state is None or view.state == state)
-                and (peer is None or peer in (view.requester, view.counterpart))
-                and (direction is None or view.direction(node.party) == direction)
-            ]
+        def listing() -> dict[str, Any]:
+            page = contacts.page(
+                limit=limit,
+                before=cursor,
+                after=after,
+                state=state,
+                peer=peer,
+                direction=direction,
+            )
+            shown = Page([contacts.to_json(view) for view in page.items], page.before, page.after)
+            return paged(request, "requests", shown)
 
-        return {"requests": await run(listing)}
+        result: dict[str, Any] = await run(listing)
+        return result
 
     @router.get("/requests/{request_id}")
     async def show_request(request_id: str) -> dict[str, Any]:

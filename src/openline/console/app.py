@@ -68,7 +68,7 @@ from openline.core.roles import Action, may
 from openline.i18n import SUPPORTED_LANGUAGES
 from openline.node.app import NewMessage, Node
 from openline.node.errors import CommandError
-from openline.node.verify import logs_to_verify, verify_store
+from openline.node.verify import logs_to_verify
 
 STATIC = Path(__file__).parent / "static"
 LIVE_SECONDS = 1.0
@@ -621,13 +621,16 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
     # --- transcript --------------------------------------------------------------------------
 
     @router.get("/transcript")
-    async def transcript(request: Request, peer: str | None = None) -> Response:
+    async def transcript(
+        request: Request, peer: str | None = None, before: str | None = None
+    ) -> Response:
         signed = await guard.signed(request)
         peers = sorted(node.peers())
         chosen = peer or (peers[0] if peers else None)
         if chosen is not None:
             node.peer(chosen)
-        rows = [] if chosen is None else await run(views.transcript, node, chosen)
+        page = None if chosen is None else await run(views.transcript, node, chosen, before)
+        rows = [] if page is None else list(page.items)
         rendered = await run(render_rows, rows, signed.lang)
         status = await run(node.status)
         link = next((p for p in status["peers"] if p["party"] == chosen), None)
@@ -637,6 +640,8 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
             peers=peers,
             peer=chosen,
             rows=rendered,
+            older=None if page is None else page.before,
+            paged=before is not None,
             link=link,
             equivocations=status["equivocations"],
             title_key="transcript",
@@ -646,7 +651,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         from openline.node.rendering import render_entry_for
 
         shown = []
-        for row in rows[:200]:
+        for row in rows:
             rendered = render_entry_for(node, row["id"], lang)["rendered"]
             shown.append(row | {"rendered": rendered})
         return shown
@@ -668,7 +673,8 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
 
         def check() -> None:
             try:
-                report = verify_store(node.store, node.all_cards(), progress)
+                report = node.verify(on_log=progress)
+                assert report is not None  # waited for its turn
                 result = json.dumps({"done": report.to_json()})
             except Exception as error:  # noqa: BLE001 -- the stream ends with a verdict, never hangs
                 result = json.dumps({"done": {"ok": False, "problems": [str(error)]}})

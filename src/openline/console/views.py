@@ -7,15 +7,22 @@ values for the templates: nothing here writes, and nothing computes a state of i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from openline.core.notices import NoticeView
 from openline.core.notify import geometry_to_geojson
+from openline.core.paging import Page
 from openline.core.precedence import PRECEDENCES
-from openline.core.requests import AWAITING, OVERDUE
+from openline.core.requests import AWAITING, OVERDUE, RequestView
+from openline.core.timefmt import format_time
 from openline.node.app import Node
+from openline.node.notices import NOTIFY_KINDS
+from openline.node.projections import notice_from_row, request_from_row
+from openline.store import projection as folds
 
 PRECEDENCE_RANK: Mapping[str, int] = {name: rank for rank, name in enumerate(PRECEDENCES)}
 
@@ -86,31 +93,73 @@ class Floor:
 
 
 def floor(node: Node) -> Floor:
+    """The watch floor: the most urgent open items through the open-items index, the
+    latest closed ones, and each line's state. Bounded by what it shows, whatever the
+    history; cached for the current live stamp, so every open tab shares one reading."""
+    stamp = live_stamp(node)
+    with _floor_lock:
+        cached = _floors.get(node.party)
+        if cached is not None and cached.stamp == stamp:
+            return cached
     now = node.clock()
-    items = list(traffic(node, now))
-    open_items = sorted((item for item in items if item.open), key=FloorItem.sort_key)
-    recent = sorted((item for item in items if not item.open), key=lambda i: i.time, reverse=True)
+    party = node.party
+    with node.store.read() as connection:
+        urgent = folds.most_urgent(connection, OPEN_SHOWN)
+        total = folds.open_count(connection)
+        flash_ids = folds.open_flashes(connection, party, ACKABLE_KINDS, OPEN_SHOWN)
+        wanted = {row.id: row.kind for row in urgent}
+        for flash in flash_ids:
+            wanted.setdefault(flash, "")
+        items = _items_by_id(connection, node, list(wanted), now)
+        recent = sorted(
+            [
+                *(
+                    _message_item(row, party, now)
+                    for row in folds.recent_closed_messages(connection, RECENT_ITEMS)
+                ),
+                *(
+                    _request_item(request_from_row(row).at(now), party)
+                    for row in (folds.recent_closed_requests(connection, RECENT_ITEMS))
+                ),
+                *(
+                    _notice_item(notice_from_row(row), party, now)
+                    for row in (folds.recent_closed_notices(connection, RECENT_ITEMS))
+                ),
+            ],
+            key=lambda item: item.time,
+            reverse=True,
+        )
+    open_items = [items[row.id] for row in urgent if row.id in items]
     status = node.status()
     alarms = status["alarms"]
     owed_by_us = [alarm for alarm in alarms if alarm["owed_by"] == node.party]
     owed_to_us = [alarm for alarm in alarms if alarm["owed_by"] != node.party]
-    return Floor(
-        open_items=open_items[:OPEN_SHOWN],
-        open_total=len(open_items),
+    shown = Floor(
+        open_items=open_items,
+        open_total=total,
         recent=recent[:RECENT_ITEMS],
-        flashes=[item for item in open_items if item.flash and item.ackable],
+        flashes=[items[i] for i in flash_ids if i in items and items[i].ackable],
         owed_by_us=owed_by_us[:OWED_SHOWN],
         owed_to_us=owed_to_us[:OWED_SHOWN],
         owed_totals=(len(owed_by_us), len(owed_to_us)),
         peers=status["peers"],
-        equivocations=len(status["equivocations"]),
-        stamp=live_stamp(node),
+        equivocations=status["equivocation_count"],
+        stamp=stamp,
     )
+    with _floor_lock:
+        _floors[node.party] = shown
+    return shown
+
+
+_floors: dict[str, Floor] = {}
+_floor_lock = threading.Lock()
+ACKABLE_KINDS = ("hotline.message", "notify.activity", "notify.incident", "desk.check")
 
 
 def live_stamp(node: Node) -> str:
     """Changes whenever what the floor shows may have changed: a new entry or delivery (the
-    node's revision), an alarm raised, or a link changing state."""
+    node's revision), an alarm raised (a deadline passing raises one), or a link changing
+    state."""
     alarms = ",".join(sorted(f"{a.kind}:{a.id}" for a in node.alarms()))
     now = node.clock()
     links = ",".join(  # a snapshot: the senders update link health on the event loop
@@ -120,66 +169,82 @@ def live_stamp(node: Node) -> str:
     return f"{node.revision}|{alarms}|{links}"
 
 
-def traffic(node: Node, now: datetime) -> Iterable[FloorItem]:
+def _items_by_id(
+    connection: Any, node: Node, wanted: Sequence[str], now: datetime
+) -> dict[str, FloorItem]:
     party = node.party
-    for row in node.message_views():
-        incoming = row["recipient"] == party
-        acked = row["ack_id"] is not None
-        yield FloorItem(
-            id=row["id"],
-            kind="hotline.message",
-            direction="in" if incoming else "out",
-            counterpart=row["sender"] if incoming else row["recipient"],
-            precedence=row["precedence"],
-            subject=row["text"],
-            lang=row["lang"],
-            time=row["time"],
-            deadline=row["ack_due"],
-            state="acknowledged" if acked else ("delivered" if row["delivered_at"] else "pending"),
-            open=not acked,
-            overdue=bool(row["overdue"]),
-            ackable=incoming and not acked,
-            answerable=False,
-        )
-    for view in node.notices.views().values():
-        incoming = view.recipient == party
-        state = view.state(now)
-        body = view.body
-        yield FloorItem(
-            id=view.id,
-            kind=view.kind,
-            direction="in" if incoming else "out",
-            counterpart=view.sender if incoming else view.recipient,
-            precedence=str(body.get("precedence", "immediate")),
-            subject=_notice_subject(view.kind, body),
-            lang=body.get("lang") if isinstance(body.get("lang"), str) else None,
-            time=view.time,
-            deadline=view.due,
-            state=state,
-            open=state not in CLOSED_NOTICE_STATES,
-            overdue=state == "overdue",
-            ackable=incoming and view.answer_id is None,
-            answerable=False,
-        )
-    for request in node.contacts.views(now).values():
-        incoming = request.counterpart == party
-        owed = request.state in AWAITING or request.state in OVERDUE
-        yield FloorItem(
-            id=request.id,
-            kind=request.kind,
-            direction="in" if incoming else "out",
-            counterpart=request.requester if incoming else request.counterpart,
-            precedence=str(request.body.get("precedence", "routine")),
-            subject=request.subject,
-            lang=request.body.get("lang") if isinstance(request.body.get("lang"), str) else None,
-            time=request.time,
-            deadline=request.due,
-            state=request.state,
-            open=owed,
-            overdue=request.state in OVERDUE,
-            ackable=False,
-            answerable=incoming and owed,
-        )
+    items: dict[str, FloorItem] = {}
+    for row in folds.message_rows(connection, wanted).values():
+        items[row.id] = _message_item(row, party, now)
+    for row in folds.request_rows(connection, wanted).values():
+        items[row.id] = _request_item(request_from_row(row).at(now), party)
+    for row in folds.notice_rows(connection, wanted).values():
+        items[row.id] = _notice_item(notice_from_row(row), party, now)
+    return items
+
+
+def _message_item(row: Any, party: str, now: datetime) -> FloorItem:
+    incoming = row.recipient == party
+    acked = row.ack_id is not None
+    return FloorItem(
+        id=row.id,
+        kind="hotline.message",
+        direction="in" if incoming else "out",
+        counterpart=row.sender if incoming else row.recipient,
+        precedence=row.precedence,
+        subject=row.text,
+        lang=row.lang,
+        time=row.time,
+        deadline=row.ack_due,
+        state="acknowledged" if acked else ("delivered" if row.delivered_at else "pending"),
+        open=not acked,
+        overdue=not acked and row.ack_due is not None and row.ack_due < format_time(now),
+        ackable=incoming and not acked,
+        answerable=False,
+    )
+
+
+def _notice_item(view: NoticeView, party: str, now: datetime) -> FloorItem:
+    incoming = view.recipient == party
+    state = view.state(now)
+    body = view.body
+    return FloorItem(
+        id=view.id,
+        kind=view.kind,
+        direction="in" if incoming else "out",
+        counterpart=view.sender if incoming else view.recipient,
+        precedence=str(body.get("precedence", "immediate")),
+        subject=_notice_subject(view.kind, body),
+        lang=body.get("lang") if isinstance(body.get("lang"), str) else None,
+        time=view.time,
+        deadline=view.due,
+        state=state,
+        open=state not in CLOSED_NOTICE_STATES,
+        overdue=state == "overdue",
+        ackable=incoming and view.answer_id is None,
+        answerable=False,
+    )
+
+
+def _request_item(request: RequestView, party: str) -> FloorItem:
+    incoming = request.counterpart == party
+    owed = request.owed
+    return FloorItem(
+        id=request.id,
+        kind=request.kind,
+        direction="in" if incoming else "out",
+        counterpart=request.requester if incoming else request.counterpart,
+        precedence=str(request.body.get("precedence", "routine")),
+        subject=request.subject,
+        lang=request.body.get("lang") if isinstance(request.body.get("lang"), str) else None,
+        time=request.time,
+        deadline=request.due,
+        state=request.state,
+        open=owed,
+        overdue=request.state in OVERDUE,
+        ackable=False,
+        answerable=incoming and owed,
+    )
 
 
 def _notice_subject(kind: str, body: Mapping[str, Any]) -> str:
@@ -210,15 +275,25 @@ class BoardFilter:
         )
 
 
+BOARD_SHOWN = 100  # per column: the nearest deadlines first; the CLI and API page the rest
+
+
 def board(node: Node, chosen: BoardFilter) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Requests in columns by state, each column nearest deadline first."""
+    """Requests in columns by state, each column nearest deadline first: a page of each
+    column's states through the requests table's indexes, never every request."""
     now = node.clock()
     contacts = node.contacts
-    every = [contacts.to_json(view) for view in contacts.views(now).values()]
-    rows = [row for row in every if chosen.admits(row, node.party)]
     columns: list[tuple[str, list[dict[str, Any]]]] = []
     for name, states in BOARD_COLUMNS:
-        column = [row for row in rows if row["state"] in states]
+        page = contacts.page(
+            limit=BOARD_SHOWN,
+            states=sorted(states),
+            peer=chosen.counterpart,
+            direction=chosen.direction,
+            now=now,
+        )
+        rows = [contacts.to_json(view) for view in page.items]
+        column = [row for row in rows if chosen.admits(row, node.party)]
         column.sort(key=lambda row: (row["due"] or "~", row["time"]))
         columns.append((name, column))
     return columns
@@ -240,16 +315,23 @@ def proof_claims(data: Mapping[str, Any], party: str) -> list[str]:
 # --- transcript ----------------------------------------------------------------------------
 
 
-def transcript(node: Node, peer: str, limit: int = 500) -> list[dict[str, Any]]:
-    """Entries of both directions of the link with ``peer``, newest first. An outgoing
+TRANSCRIPT_SHOWN = 200
+
+
+def transcript(
+    node: Node, peer: str, before: str | None = None, after: str | None = None
+) -> Page[dict[str, Any]]:
+    """A page of both directions of the link with ``peer``, newest first. An outgoing
     entry is ``delivered`` once the peer's cosigned checkpoint covers it; everything
     received was cosigned by this node on receipt."""
-    rows = node.log(peer)
-    rows.reverse()
-    return rows[:limit]
+    page = node.log_page(peer, TRANSCRIPT_SHOWN, before=before, after=after)
+    return Page(list(reversed(page.items)), page.before, page.after)
 
 
 # --- map -----------------------------------------------------------------------------------
+
+
+MAP_SHOWN = 300  # the latest notifications and incidents drawn; older ones stay listed
 
 
 def map_features(node: Node) -> dict[str, Any]:
@@ -257,9 +339,10 @@ def map_features(node: Node) -> dict[str, Any]:
     notification (its copies share one area), for the console's map."""
     now = node.clock()
     groups: dict[str, list[Any]] = {}
-    for view in node.notices.views().values():
-        if view.kind in ("notify.activity", "notify.incident"):
-            groups.setdefault(f"{view.sender}:{view.notice}", []).append(view)
+    with node.store.read() as connection:
+        rows = folds.notices_for_map(connection, NOTIFY_KINDS, MAP_SHOWN)
+    for row in rows:
+        groups.setdefault(row.group_key, []).append(notice_from_row(row))
     features: list[dict[str, Any]] = []
     for copies in groups.values():
         first = min(copies, key=lambda view: view.time)

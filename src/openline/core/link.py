@@ -38,9 +38,20 @@ from openline.core.entry import Entry, sign_entry, verify_entry_signature
 from openline.core.errors import EntryError, LinkError, NoteError, NoteSignatureError
 from openline.core.keys import PrivateKey, PublicKey
 from openline.core.kinds import kind_spec
-from openline.core.merkle import MerkleTree, root_from_compact_range_and_suffix
+from openline.core.merkle import (
+    Frontier,
+    MerkleTree,
+    StoredMerkleTree,
+    root_from_compact_range_and_suffix,
+)
 from openline.core.note import Note, NoteSigner, NoteVerifier, add_signatures
 from openline.core.timefmt import parse_time
+
+Tree = MerkleTree | StoredMerkleTree
+"""A log's Merkle tree: wholly in memory, or with its nodes in a store (``merkle_nodes``),
+read through a reader the adapter passes in."""
+NewNodes = list[tuple[int, int, bytes]]
+"""Interior nodes an append completed, (level, index, hash), for the adapter to store."""
 
 
 def log_origin(sender: str, recipient: str) -> str:
@@ -201,13 +212,13 @@ class OutgoingLog:
     """The log this node writes to one peer. Pure: signing is computation, not I/O."""
 
     def __init__(
-        self, *, sender: str, recipient: str, key: PrivateKey, tree: MerkleTree | None = None
+        self, *, sender: str, recipient: str, key: PrivateKey, tree: Tree | None = None
     ) -> None:
         self.sender = sender
         self.recipient = recipient
         self._key = key
         self._signer = NoteSigner(name=sender, private_key=key)
-        self.tree = tree if tree is not None else MerkleTree()
+        self.tree: Tree = tree if tree is not None else MerkleTree()
 
     @property
     def origin(self) -> str:
@@ -216,6 +227,11 @@ class OutgoingLog:
     @property
     def size(self) -> int:
         return self.tree.size
+
+    def tree_committed(self) -> None:
+        """The adapter stored every node appended so far: a stored tree reads them there."""
+        if isinstance(self.tree, StoredMerkleTree):
+            self.tree.forget_pending()
 
     def next_entry(
         self, *, time: str, kind: str, body: Mapping[str, Any], refs: Sequence[str] = ()
@@ -236,15 +252,16 @@ class OutgoingLog:
             key=self._key,
         )
 
-    def append(self, entry: Entry) -> None:
-        """Record an entry that is now durably stored."""
+    def append(self, entry: Entry) -> NewNodes:
+        """Record an entry that is stored (or about to be, in the same transaction as the
+        nodes returned); returns the tree's new interior nodes (none for a memory tree)."""
         if (
             entry.seq != self.tree.size
             or entry.sender != self.sender
             or entry.recipient != self.recipient
         ):
             raise LinkError(f"append of seq {entry.seq} to a log of size {self.tree.size}")
-        self.tree.append(entry.leaf_hash)
+        return self.tree.append(entry.leaf_hash) or []
 
     def checkpoint(self, size: int | None = None) -> Checkpoint:
         at = self.tree.size if size is None else size
@@ -289,7 +306,7 @@ class IncomingLog:
         sender_verifiers: Sequence[NoteVerifier],
         cosigner: NoteSigner,
         sender_cosigners: Sequence[NoteVerifier] = (),
-        tree: MerkleTree | None = None,
+        tree: Tree | None = None,
         limits: LinkLimits | None = None,
     ) -> None:
         self.sender = sender
@@ -298,7 +315,7 @@ class IncomingLog:
         self._sender_verifiers = tuple(sender_verifiers)
         self._sender_cosigners = tuple(sender_cosigners)
         self._cosigner = cosigner
-        self.tree = tree if tree is not None else MerkleTree()
+        self.tree: Tree = tree if tree is not None else MerkleTree()
         self.limits = limits or LinkLimits()
 
     @property
@@ -308,6 +325,11 @@ class IncomingLog:
     @property
     def size(self) -> int:
         return self.tree.size
+
+    def tree_committed(self) -> None:
+        """The adapter stored every node appended so far: a stored tree reads them there."""
+        if isinstance(self.tree, StoredMerkleTree):
+            self.tree.forget_pending()
 
     def _open_checkpoint(self, note: bytes) -> tuple[Checkpoint, Note] | Rejected:
         last_error: NoteError | None = None
@@ -409,9 +431,11 @@ class IncomingLog:
         if not parsed and checkpoint.size > held:
             return Gap(expected_seq=held)
 
+        resent = [entry.seq for entry in parsed if entry.seq < held]
+        held_hashes = dict(zip(resent, _leaf_hashes(self.tree, resent), strict=True))
         fresh: list[Entry] = []
         for entry in parsed:
-            if entry.seq < held and self.tree.leaf_hash_at(entry.seq) == entry.leaf_hash:
+            if entry.seq < held and held_hashes[entry.seq] == entry.leaf_hash:
                 continue  # resent after a lost reply: same bytes, already verified and held
             if not self._signed_by_sender(entry):
                 return Rejected(
@@ -422,7 +446,7 @@ class IncomingLog:
                     EquivocationEvidence(
                         reason=f"two different entries signed at seq {entry.seq}",
                         seq=entry.seq,
-                        held=self.tree.leaf_hash_at(entry.seq),
+                        held=held_hashes[entry.seq],
                         offered=entry.leaf,
                         offered_checkpoint_note=checkpoint_note,
                     )
@@ -466,9 +490,23 @@ class IncomingLog:
             return Duplicate(len(parsed), checkpoint, checkpoint_note, receipt, timestamp)
         return Accepted(tuple(fresh), checkpoint, checkpoint_note, receipt, timestamp)
 
+    def new_nodes(self, outcome: Accepted) -> NewNodes:
+        """The interior nodes the tree gains from an accepted batch, without applying it:
+        the adapter stores them in the transaction that stores the entries."""
+        size = self.tree.size
+        preview = Frontier(size, self.tree.compact_range(size))
+        return [node for entry in outcome.entries for node in preview.append(entry.leaf_hash)]
+
     def apply(self, outcome: Accepted) -> None:
         """Record an accepted batch that is now durably stored."""
         for entry in outcome.entries:
             if entry.seq != self.tree.size:
                 raise LinkError(f"apply of seq {entry.seq} to a mirror of size {self.tree.size}")
             self.tree.append(entry.leaf_hash)
+
+
+def _leaf_hashes(tree: Tree, seqs: Sequence[int]) -> list[bytes]:
+    """Leaf hashes held at ``seqs``: one read of a stored tree, not one per leaf."""
+    if isinstance(tree, StoredMerkleTree):
+        return tree.leaf_hashes_at(seqs) if seqs else []
+    return [tree.leaf_hash_at(seq) for seq in seqs]

@@ -37,6 +37,14 @@ only bit operations on the sizes. The edges the RFCs leave open are decided as f
   compares checkpoints must handle an empty predecessor explicitly, without a proof;
 * with ``old_size == new_size`` only an empty proof and equal roots are accepted.
 
+For logs too long to hold in memory there is a third form of the same tree:
+
+* :class:`StoredMerkleTree` keeps only the :class:`Frontier` (the compact range of the whole
+  log, ``popcount(size)`` hashes) and the nodes appended since its owner last persisted
+  them. Every other node is fetched through a :class:`HashReader` (``openline.store.tree``
+  reads them from the database), one batch of O(log n) :data:`Coordinate` per root or
+  proof. Its output is byte-identical to :class:`MerkleTree`.
+
 Compact ranges (:meth:`MerkleTree.compact_range`, :func:`root_from_compact_range_and_suffix`)
 follow transparency-dev's ``compact`` package: the range ``[0, end)`` is covered by one
 perfect subtree per set bit of ``end``, largest (leftmost) first. Given those hashes and the
@@ -48,12 +56,19 @@ The module is pure: no I/O, no clock, no global state.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Protocol, TypeAlias
 
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "Coordinate",
+    "Frontier",
+    "HashReader",
     "MerkleTree",
+    "StoredMerkleTree",
+    "compact_range_coordinates",
     "consistency_proof",
     "inclusion_proof",
     "leaf_hash",
@@ -649,3 +664,499 @@ def root_from_compact_range_and_suffix(
     if not stack:
         return EMPTY_ROOT
     return _fold(stack)
+
+
+# --------------------------------------------------------------------------------------------
+# Stored tree: the frontier in memory, every other node fetched in batches
+# --------------------------------------------------------------------------------------------
+
+Coordinate: TypeAlias = tuple[int, int]
+"""A node as ``(level, index)``: the MTH of the leaves ``index * 2**level`` to
+``(index + 1) * 2**level - 1``, i.e. ``MerkleTree`` ``levels[level][index]``. Level 0 is a leaf
+hash. A node exists once all of its ``2**level`` leaves do, and never changes afterwards."""
+
+
+class HashReader(Protocol):
+    """Where a :class:`StoredMerkleTree` finds the nodes it does not hold in memory."""
+
+    def read_hashes(self, coordinates: Sequence[Coordinate]) -> Sequence[bytes]:
+        """Fetch the hashes of a batch of nodes in one go.
+
+        Args:
+            coordinates: Distinct coordinates of complete nodes, in no particular order.
+
+        Returns:
+            One hash per coordinate, in the same order.
+
+        Raises:
+            KeyError: If a node is not stored (a ``ValueError`` is allowed too).
+        """
+        ...
+
+
+def _cover_coordinates(lo: int, hi: int) -> list[Coordinate]:
+    """Perfect subtrees covering ``[lo, hi)``, largest first (as :meth:`MerkleTree._cover`).
+
+    ``lo`` must be a multiple of the largest power of two not above ``hi - lo``, which holds
+    for ``lo == 0`` and for every range of the RFC 9162 §2.1.1 recursion.
+    """
+    n = hi - lo
+    out: list[Coordinate] = []
+    pos = lo
+    for level in range(n.bit_length() - 1, -1, -1):
+        if n >> level & 1:
+            out.append((level, pos >> level))
+            pos += 1 << level
+    return out
+
+
+def compact_range_coordinates(size: int) -> list[Coordinate]:
+    """Coordinates of the compact range of ``[0, size)``.
+
+    Args:
+        size: Number of leaves covered, ``>= 0``.
+
+    Returns:
+        One coordinate per set bit of ``size``, largest subtree (leftmost) first, the order of
+        :meth:`MerkleTree.compact_range`; empty for ``size == 0``.
+
+    Raises:
+        ValueError: If ``size`` is not a non-negative integer.
+    """
+    if not _is_count(size):
+        raise ValueError(f"size {size!r} is not a non-negative integer")
+    return _cover_coordinates(0, size)
+
+
+def _read_batch(reader: HashReader, coordinates: Sequence[Coordinate]) -> list[bytes]:
+    """One ``read_hashes`` call, with its answer checked: a short or malformed answer would
+    otherwise surface as a wrong root rather than as the storage fault it is."""
+    hashes = list(reader.read_hashes(coordinates))
+    if len(hashes) != len(coordinates):
+        raise ValueError(
+            f"the reader returned {len(hashes)} hashes for {len(coordinates)} coordinates"
+        )
+    for coordinate, item in zip(coordinates, hashes, strict=True):
+        if not _is_hash(item):
+            raise ValueError(f"the stored hash of node {coordinate} is not {HASH_SIZE} bytes")
+    return hashes
+
+
+class Frontier:
+    """The compact range of a whole log: what is needed to append and to compute the root.
+
+    ``[0, size)`` is covered by one perfect subtree per set bit of ``size``, largest
+    (leftmost) first, as :meth:`MerkleTree.compact_range` returns it. Appending a leaf merges
+    it with the subtree of each trailing 1-bit of ``size``, as in a binary increment, so the
+    frontier never holds more than ``size.bit_length()`` hashes.
+    """
+
+    __slots__ = ("_hashes", "_size")
+
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
+        """Create a frontier from a known compact range.
+
+        Args:
+            size: Number of leaves covered.
+            hashes: The compact range of ``[0, size)``: ``popcount(size)`` hashes, largest
+                subtree first, at :func:`compact_range_coordinates` ``(size)``.
+
+        Raises:
+            ValueError: If ``size`` is negative, ``hashes`` does not hold exactly
+                ``popcount(size)`` hashes, or a hash is not 32 bytes.
+        """
+        if not _is_count(size):
+            raise ValueError(f"size {size!r} is not a non-negative integer")
+        if len(hashes) != size.bit_count():
+            raise ValueError(
+                f"a compact range of size {size} has {size.bit_count()} hashes, not {len(hashes)}"
+            )
+        _check_hashes(hashes, "hashes")
+        self._size = size
+        self._hashes = list(hashes)
+
+    @classmethod
+    def from_reader(cls, size: int, reader: HashReader) -> Frontier:
+        """Read the frontier of a stored tree.
+
+        Args:
+            size: Number of leaves of the stored tree.
+            reader: Where its nodes are; asked once for the ``popcount(size)`` coordinates of
+                :func:`compact_range_coordinates` (not at all for size 0).
+
+        Returns:
+            The frontier of ``[0, size)``.
+
+        Raises:
+            ValueError: If ``size`` is negative or the reader's answer is malformed.
+            KeyError: If the reader lacks a node (as raised by the reader).
+        """
+        coordinates = compact_range_coordinates(size)
+        hashes = _read_batch(reader, coordinates) if coordinates else []
+        return cls(size, hashes)
+
+    @property
+    def size(self) -> int:
+        """Number of leaves covered."""
+        return self._size
+
+    @property
+    def hashes(self) -> tuple[bytes, ...]:
+        """The compact range, largest subtree first (``popcount(size)`` hashes)."""
+        return tuple(self._hashes)
+
+    def coordinates(self) -> list[Coordinate]:
+        """The coordinates of :attr:`hashes`, in the same order."""
+        return _cover_coordinates(0, self._size)
+
+    def append(self, leaf_hash: bytes) -> list[tuple[int, int, bytes]]:
+        """Append one leaf.
+
+        Args:
+            leaf_hash: The leaf hash (``leaf_hash(data)``), 32 bytes.
+
+        Returns:
+            The interior nodes this leaf completed, as ``(level, index, hash)`` with
+            ``level >= 1``, bottom-up: those of ``MerkleTree.levels`` that the same append
+            would add. Empty when the new leaf is a left child (even index).
+
+        Raises:
+            ValueError: If ``leaf_hash`` is not exactly 32 bytes.
+        """
+        if not _is_hash(leaf_hash):
+            raise ValueError(f"a leaf hash must be {HASH_SIZE} bytes")
+        stack = self._hashes
+        node = leaf_hash
+        index = self._size
+        level = 0
+        completed: list[tuple[int, int, bytes]] = []
+        # While the new node is a right child (odd index), it completes its parent
+        # (RFC 9162 §2.1.1: MTH of a perfect range is the hash of its two halves).
+        while index & 1:
+            node = _sha256(_NODE_PREFIX + stack.pop() + node).digest()
+            index >>= 1
+            level += 1
+            completed.append((level, index, node))
+        stack.append(node)
+        self._size += 1
+        return completed
+
+    def root(self) -> bytes:
+        """Root of the ``size`` leaves: ``MTH(D[size])``; :data:`EMPTY_ROOT` for size 0."""
+        if not self._hashes:
+            return EMPTY_ROOT
+        return _fold(self._hashes)
+
+    def copy(self) -> Frontier:
+        """An independent frontier at the same size (appending to it leaves this one alone)."""
+        twin = Frontier.__new__(Frontier)
+        twin._size = self._size
+        twin._hashes = list(self._hashes)
+        return twin
+
+    def __repr__(self) -> str:
+        return f"Frontier(size={self._size})"
+
+
+class StoredMerkleTree:
+    """Append-only tree whose nodes live in storage; a drop-in for :class:`MerkleTree`.
+
+    In memory it keeps the :class:`Frontier` of the current size and the *pending* nodes:
+    the leaves and interior nodes appended through :meth:`append` that its owner has not
+    yet declared persisted with :meth:`forget_pending`. Any other node of a complete perfect
+    subtree is read through the :class:`HashReader`, which must therefore hold every node
+    of the tree of the size it was opened (or last forgotten) at.
+
+    Reads are batched: :meth:`root`, :meth:`leaf_hash_at`, :meth:`inclusion_proof`,
+    :meth:`consistency_proof` and :meth:`compact_range` each make at most one
+    ``read_hashes`` call, for O(log n) coordinates (at most ``2 * size.bit_length()``; the
+    right-edge range of a proof is covered by O(log n) perfect subtrees, and only one such
+    range occurs per proof, so O(log² n) never arises). Nodes in the frontier or the pending
+    map are not read; :meth:`root` of the current size reads nothing.
+
+    The object is not thread-safe: appends and reads must be serialised by the caller.
+    """
+
+    __slots__ = ("_frontier", "_pending", "_reader")
+
+    def __init__(self, frontier: Frontier, reader: HashReader) -> None:
+        """Create a tree from its frontier and the storage of the nodes below it.
+
+        Args:
+            frontier: The compact range of the stored tree (copied; later changes to the
+                argument do not affect the tree).
+            reader: Holds every node of the tree of ``frontier.size`` leaves.
+        """
+        self._frontier = frontier.copy()
+        self._reader = reader
+        self._pending: dict[Coordinate, bytes] = {}
+
+    @classmethod
+    def open(cls, size: int, reader: HashReader) -> StoredMerkleTree:
+        """Open a stored tree of ``size`` leaves (one ``read_hashes`` call, for the frontier).
+
+        Args:
+            size: Number of leaves in storage.
+            reader: Holds every node of the tree of ``size`` leaves.
+
+        Returns:
+            The tree, with nothing pending.
+
+        Raises:
+            ValueError: If ``size`` is negative or the reader's answer is malformed.
+            KeyError: If the reader lacks a frontier node.
+        """
+        return cls(Frontier.from_reader(size, reader), reader)
+
+    @property
+    def size(self) -> int:
+        """Number of leaves."""
+        return self._frontier.size
+
+    @property
+    def frontier(self) -> Frontier:
+        """A copy of the current frontier: append to it to learn the nodes of future leaves
+        (to persist them with the entries) without changing the tree."""
+        return self._frontier.copy()
+
+    @property
+    def pending(self) -> Mapping[Coordinate, bytes]:
+        """Read-only view of the nodes (leaves included) appended but not yet forgotten."""
+        return MappingProxyType(self._pending)
+
+    def append(self, leaf_hash: bytes) -> list[tuple[int, int, bytes]]:
+        """Append one leaf.
+
+        The leaf and the nodes it completes stay readable from memory (pending) until
+        :meth:`forget_pending`; the caller persists them meanwhile.
+
+        Args:
+            leaf_hash: The leaf hash (``leaf_hash(data)``), 32 bytes.
+
+        Returns:
+            The interior nodes completed, ``(level, index, hash)`` with ``level >= 1``,
+            bottom-up (see :meth:`Frontier.append`).
+
+        Raises:
+            ValueError: If ``leaf_hash`` is not exactly 32 bytes.
+        """
+        index = self._frontier.size
+        completed = self._frontier.append(leaf_hash)
+        pending = self._pending
+        pending[(0, index)] = leaf_hash
+        for level, node_index, node in completed:
+            pending[(level, node_index)] = node
+        return completed
+
+    def forget_pending(self, size: int | None = None) -> None:
+        """Declare the pending nodes persisted, so that later reads go to the reader.
+
+        Args:
+            size: Forget only the nodes within the first ``size`` leaves (those the reader
+                now holds), keeping any appended later; every pending node if ``None``.
+
+        Raises:
+            ValueError: If ``size`` is not in ``0 .. self.size``.
+        """
+        if size is None:
+            self._pending.clear()
+            return
+        n = self._resolve(size)
+        # Node (level, index) lies within the first n leaves iff its last leaf is below n.
+        self._pending = {
+            (level, index): node
+            for (level, index), node in self._pending.items()
+            if (index + 1) << level > n
+        }
+
+    def _resolve(self, size: int | None) -> int:
+        if size is None:
+            return self.size
+        if not 0 <= size <= self.size:
+            raise ValueError(f"size {size} is not in 0..{self.size}")
+        return size
+
+    def _fetch(self, coordinates: Iterable[Coordinate]) -> dict[Coordinate, bytes]:
+        """The hashes of these nodes: from memory when there, the rest in one read."""
+        frontier = dict(zip(self._frontier.coordinates(), self._frontier.hashes, strict=True))
+        pending = self._pending
+        found: dict[Coordinate, bytes] = {}
+        # A dict as an ordered set: duplicates are asked once and the batch is deterministic.
+        missing: dict[Coordinate, None] = {}
+        for coordinate in coordinates:
+            node = pending.get(coordinate) or frontier.get(coordinate)
+            if node is None:
+                missing[coordinate] = None
+            else:
+                found[coordinate] = node
+        if missing:
+            batch = list(missing)
+            found.update(zip(batch, _read_batch(self._reader, batch), strict=True))
+        return found
+
+    def _fold_covers(self, covers: Sequence[Sequence[Coordinate]]) -> list[bytes]:
+        """Fetch every coordinate of ``covers`` at once and fold each cover into one hash."""
+        hashes = self._fetch(coordinate for cover in covers for coordinate in cover)
+        return [_fold([hashes[coordinate] for coordinate in cover]) for cover in covers]
+
+    def root(self, size: int | None = None) -> bytes:
+        """Root of the first ``size`` leaves.
+
+        Reads nothing for the current size (the frontier folds into the root); otherwise
+        one read of ``popcount(size)`` coordinates.
+
+        Args:
+            size: Tree size, ``0 .. self.size``; all leaves if ``None``.
+
+        Returns:
+            ``MTH(D[size])`` (RFC 9162 §2.1.1); :data:`EMPTY_ROOT` for size 0.
+
+        Raises:
+            ValueError: If ``size`` is out of range.
+            KeyError: If the reader lacks a node.
+        """
+        n = self._resolve(size)
+        if n == self.size:
+            return self._frontier.root()
+        if n == 0:
+            return EMPTY_ROOT
+        return self._fold_covers([_cover_coordinates(0, n)])[0]
+
+    def leaf_hash_at(self, index: int) -> bytes:
+        """Return the leaf hash at ``index`` (one read of one coordinate, unless in memory).
+
+        Args:
+            index: Position of the leaf, ``0 .. self.size - 1``.
+
+        Returns:
+            The stored leaf hash.
+
+        Raises:
+            ValueError: If ``index`` is out of range (negative indices are not allowed).
+            KeyError: If the reader lacks the leaf.
+        """
+        return self.leaf_hashes_at([index])[0]
+
+    def leaf_hashes_at(self, indices: Sequence[int]) -> list[bytes]:
+        """Return the leaf hashes at several positions, in one read.
+
+        Args:
+            indices: Positions of leaves, each ``0 .. self.size - 1``.
+
+        Returns:
+            The leaf hashes, in the order of ``indices``.
+
+        Raises:
+            ValueError: If an index is out of range.
+            KeyError: If the reader lacks a leaf.
+        """
+        for index in indices:
+            if not 0 <= index < self.size:
+                raise ValueError(f"index {index} is outside a tree of size {self.size}")
+        hashes = self._fetch((0, index) for index in indices)
+        return [hashes[(0, index)] for index in indices]
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """Inclusion proof of leaf ``index`` in the tree of the first ``size`` leaves.
+
+        One read of at most ``2 * size.bit_length()`` coordinates: each step of the PATH
+        recursion needs one perfect subtree, except the first step that goes left, whose
+        right sibling is the right edge of the tree (popcount of its size subtrees).
+
+        Args:
+            index: Position of the leaf, counted from 0.
+            size: Tree size; all leaves if ``None``.
+
+        Returns:
+            ``PATH(index, D[size])`` of RFC 9162 §2.1.3.1, identical to
+            :meth:`MerkleTree.inclusion_proof`.
+
+        Raises:
+            ValueError: If ``size`` is out of range or ``index >= size``.
+            KeyError: If the reader lacks a node.
+        """
+        n = self._resolve(size)
+        if not 0 <= index < n:
+            raise ValueError(f"index {index} is outside a tree of size {n}")
+        # Walk the PATH recursion (RFC 9162 §2.1.3.1) from the root down, as MerkleTree does,
+        # but only note which subtrees each sibling needs, so that all are read at once.
+        covers: list[list[Coordinate]] = []
+        lo, hi = 0, n
+        while hi - lo > 1:
+            k = _split(hi - lo)
+            if index < lo + k:
+                covers.append(_cover_coordinates(lo + k, hi))
+                hi = lo + k
+            else:
+                covers.append(_cover_coordinates(lo, lo + k))
+                lo += k
+        proof = self._fold_covers(covers)
+        # The sibling of each step comes *after* the deeper part of the path.
+        proof.reverse()
+        return proof
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        """Consistency proof between the first ``old_size`` and ``new_size`` leaves.
+
+        One read of at most ``2 * new_size.bit_length()`` coordinates, for the same reason as
+        :meth:`inclusion_proof`.
+
+        Args:
+            old_size: Size of the older tree, ``1 .. new_size``.
+            new_size: Size of the newer tree; all leaves if ``None``.
+
+        Returns:
+            ``PROOF(old_size, D[new_size])`` of RFC 9162 §2.1.4.1, identical to
+            :meth:`MerkleTree.consistency_proof`. Empty if the sizes are equal.
+
+        Raises:
+            ValueError: If ``new_size`` is out of range or ``old_size`` not in
+                ``1 .. new_size``.
+            KeyError: If the reader lacks a node.
+        """
+        n = self._resolve(new_size)
+        if not 1 <= old_size <= n:
+            raise ValueError(f"old_size {old_size} is not in 1..{n}")
+        # Walk the SUBPROOF recursion (RFC 9162 §2.1.4.1) from the root down, noting covers.
+        covers: list[list[Coordinate]] = []
+        lo, hi = 0, n
+        b = True
+        while True:
+            m = old_size - lo
+            if m == hi - lo:
+                if not b:
+                    covers.append(_cover_coordinates(lo, hi))
+                break
+            k = _split(hi - lo)
+            if m <= k:
+                covers.append(_cover_coordinates(lo + k, hi))
+                hi = lo + k
+            else:
+                covers.append(_cover_coordinates(lo, lo + k))
+                lo += k
+                b = False
+        proof = self._fold_covers(covers)
+        proof.reverse()
+        return proof
+
+    def compact_range(self, end: int) -> list[bytes]:
+        """Hashes of the perfect subtrees covering the leaves ``[0, end)``.
+
+        Reads nothing for the current size; otherwise one read of ``popcount(end)``
+        coordinates.
+
+        Args:
+            end: End of the range, ``0 .. self.size``.
+
+        Returns:
+            ``popcount(end)`` hashes, largest subtree first, identical to
+            :meth:`MerkleTree.compact_range`; empty for ``end == 0``.
+
+        Raises:
+            ValueError: If ``end`` is out of range.
+            KeyError: If the reader lacks a node.
+        """
+        n = self._resolve(end)
+        coordinates = _cover_coordinates(0, n)
+        hashes = self._fetch(coordinates)
+        return [hashes[coordinate] for coordinate in coordinates]

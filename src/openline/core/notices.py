@@ -22,13 +22,13 @@ Pure: the caller passes the entries, the receipts and the clock.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from openline.core.entry import Entry
 from openline.core.notify import is_late, lead_time
-from openline.core.obligations import ANSWERED_BY, DeliveryTimes, deadline, is_answer_to
+from openline.core.obligations import ANSWERED_BY, DeliveryTimes, deadline
 from openline.core.timefmt import format_time, parse_time
 
 NOTICE_KINDS = frozenset({"notify.activity", "notify.incident", "desk.check"})
@@ -85,6 +85,60 @@ class NoticeView:
         return "out" if self.sender == party else "in"
 
 
+def notice_view(
+    entry: Entry,
+    delivered: datetime | None,
+    minimum_lead_times: Mapping[str, timedelta],
+) -> NoticeView:
+    """One notification, incident report or desk check, unanswered, delivered at
+    ``delivered`` (None while no receipt covers it)."""
+    due = deadline(entry, delivered)
+    lead: int | None = None
+    late: bool | None = None
+    if entry.kind == "notify.activity" and delivered is not None:
+        gap = lead_time(delivered, parse_time(entry.body["start"]))
+        lead = int(gap.total_seconds())
+        late = is_late(entry.body["activity"], gap, minimum_lead_times)
+    return NoticeView(
+        id=entry.id,
+        kind=entry.kind,
+        sender=entry.sender,
+        recipient=entry.recipient,
+        seq=entry.seq,
+        time=entry.time,
+        body=entry.body,
+        delivered_at=None if delivered is None else format_time(delivered),
+        due=None if due is None else format_time(due),
+        answer_id=None,
+        answered_at=None,
+        answered_by=None,
+        lead_time_seconds=lead,
+        late_notice=late,
+    )
+
+
+def answer_counts(view: NoticeView, answer: Entry) -> bool:
+    """True when ``answer`` answers the copy shown by ``view`` and comes before the answer
+    it holds: the first answer counts, by signed time and then log order (a later-stored
+    answer of equal time comes later in the answerer's log)."""
+    if answer.kind not in ANSWERED_BY[view.kind] or view.id not in answer.refs:
+        return False
+    if answer.sender != view.recipient or answer.recipient != view.sender:
+        return False
+    if answer.time < view.time:
+        return False
+    return view.answered_at is None or answer.time < view.answered_at
+
+
+def with_answer(view: NoticeView, answer: Entry) -> NoticeView:
+    return replace(
+        view,
+        answer_id=answer.id,
+        answered_at=answer.time,
+        answered_by=answer.body.get("officer"),
+    )
+
+
 def fold_notices(
     entries: Iterable[Entry],
     deliveries: Mapping[tuple[str, str], DeliveryTimes],
@@ -97,45 +151,18 @@ def fold_notices(
         deliveries: receipts per log ``(sender, recipient)``.
         minimum_lead_times: per activity kind (node configuration).
     """
-    notices: dict[str, Entry] = {}
+    views: dict[str, NoticeView] = {}
     answers: list[Entry] = []
     for entry in entries:
         if entry.kind in NOTICE_KINDS:
-            notices[entry.id] = entry
+            times = deliveries.get((entry.sender, entry.recipient))
+            delivered = None if times is None else times.of(entry.seq)
+            views[entry.id] = notice_view(entry, delivered, minimum_lead_times)
         elif entry.kind in ANSWER_KINDS:
             answers.append(entry)
-    first_answer: dict[str, Entry] = {}
     for answer in sorted(answers, key=lambda entry: (entry.time, entry.seq)):
         for ref in answer.refs:
-            request = notices.get(ref)
-            if request is not None and ref not in first_answer and is_answer_to(answer, request):
-                first_answer[ref] = answer
-    views: dict[str, NoticeView] = {}
-    for entry in notices.values():
-        times = deliveries.get((entry.sender, entry.recipient))
-        delivered = None if times is None else times.of(entry.seq)
-        due = deadline(entry, delivered)
-        answered = first_answer.get(entry.id)
-        lead: int | None = None
-        late: bool | None = None
-        if entry.kind == "notify.activity" and delivered is not None:
-            gap = lead_time(delivered, parse_time(entry.body["start"]))
-            lead = int(gap.total_seconds())
-            late = is_late(entry.body["activity"], gap, minimum_lead_times)
-        views[entry.id] = NoticeView(
-            id=entry.id,
-            kind=entry.kind,
-            sender=entry.sender,
-            recipient=entry.recipient,
-            seq=entry.seq,
-            time=entry.time,
-            body=entry.body,
-            delivered_at=None if delivered is None else format_time(delivered),
-            due=None if due is None else format_time(due),
-            answer_id=None if answered is None else answered.id,
-            answered_at=None if answered is None else answered.time,
-            answered_by=None if answered is None else answered.body.get("officer"),
-            lead_time_seconds=lead,
-            late_notice=late,
-        )
+            view = views.get(ref)
+            if view is not None and answer_counts(view, answer):
+                views[ref] = with_answer(view, answer)
     return views

@@ -22,7 +22,7 @@ party are never applied: the fold trusts no door check.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -156,6 +156,22 @@ class Step:
     late: bool = False
     detail: Mapping[str, Any] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "event": self.event,
+            "actor": self.actor,
+            "entry_id": self.entry_id,
+            "applied": self.applied,
+            "state": self.state,
+            "late": self.late,
+            "detail": dict(self.detail),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Step:
+        return cls(**data)
+
 
 @dataclass(frozen=True, slots=True)
 class RequestView:
@@ -204,6 +220,32 @@ class RequestView:
     def direction(self, party: str) -> str:
         return "out" if self.requester == party else "in"
 
+    @property
+    def owed(self) -> bool:
+        """The counterpart still owes an answer (or a deadline already passed without one)."""
+        return self.state in AWAITING or self.state in OVERDUE
+
+    def state_after_deadline(self) -> str | None:
+        """The state this request takes when its armed deadline passes, if one is armed."""
+        if self.deadline_pending() is None:
+            return None
+        return TRANSITIONS[(self.state, "deadline")]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, as JSON-ready values: a projection stores it and reads it back."""
+        data = {name: getattr(self, name) for name in _VIEW_FIELDS}
+        data["body"] = dict(self.body)
+        data["conditions"] = list(self.conditions)
+        data["history"] = [step.to_dict() for step in self.history]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RequestView:
+        values = dict(data)
+        values["conditions"] = tuple(values["conditions"])
+        values["history"] = tuple(Step.from_dict(step) for step in values["history"])
+        return cls(**values)
+
     def deadline_pending(self) -> datetime | None:
         """When the next deadline fires, if one is armed in the current state."""
         if self.due is None or (self.state, "deadline") not in TRANSITIONS:
@@ -233,6 +275,9 @@ class RequestView:
         # again): an answer proves delivery by its own time, so never count below zero.
         start = min(self.delivered_at or self.time, self.answered_at)
         return (parse_time(self.answered_at) - parse_time(start)).total_seconds()
+
+
+_VIEW_FIELDS = tuple(f.name for f in fields(RequestView))
 
 
 def _apply(

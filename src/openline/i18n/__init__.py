@@ -8,20 +8,24 @@ keeps its language tag. See :mod:`openline.i18n.translations` and
 
 from __future__ import annotations
 
-from openline.i18n.render import Facts, Rendered, render_entry
-from openline.i18n.translations import (
-    LANGUAGE_NAMES,
-    SUPPORTED_LANGUAGES,
-    LanguageError,
-    check_language,
-    format_duration,
-    format_number,
-    format_time,
-    gettext,
-    label,
-    ngettext,
-    pgettext,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from openline.i18n.render import Facts, Rendered, render_entry
+    from openline.i18n.translations import (
+        LANGUAGE_NAMES,
+        SUPPORTED_LANGUAGES,
+        LanguageError,
+        check_language,
+        format_duration,
+        format_number,
+        format_time,
+        gettext,
+        label,
+        ngettext,
+        pgettext,
+    )
 
 __all__ = [
     "LANGUAGE_NAMES",
@@ -39,3 +43,22 @@ __all__ = [
     "pgettext",
     "render_entry",
 ]
+
+# Each name is imported from its module on first use (PEP 562): the CLI starts without the
+# renderer (and the core it reads entries with) or Babel unless a command shows an entry.
+_RENDER = frozenset({"Facts", "Rendered", "render_entry"})
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(
+        f"{__name__}.{'render' if name in _RENDER else 'translations'}"
+    )
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

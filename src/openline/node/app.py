@@ -8,12 +8,12 @@ transaction, and only then tells the sender loops that there is something to sen
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from openline.core.card import Card, check_rotation, make_card, party_cosigner
@@ -31,26 +31,30 @@ from openline.core.link import (
     RefTarget,
     check_refs,
 )
-from openline.core.merkle import MerkleTree
+from openline.core.paging import Page
 from openline.core.precedence import PRECEDENCES
 from openline.core.schema import LANGUAGE_TAG
 from openline.core.timefmt import format_time, parse_time
 from openline.node import projections
 from openline.node.catalogues import Catalogues
 from openline.node.contacts import Contacts
-from openline.node.errors import CommandError
+from openline.node.errors import CommandError, cursor_errors, page_size
 from openline.node.home import NodeConfig, NodeHome
 from openline.node.notices import Notices, combined_line_state
 from openline.node.officers import Officers
 from openline.node.watcher import Alarm, DeadlineWatcher, overdue
-from openline.store import Store, schema
+from openline.store import Store, schema, transcript, tree
+from openline.store import projection as folds
 from openline.store.database import PinnedPeer
+
+if TYPE_CHECKING:
+    from openline.node.verify import VerifyReport
 
 Clock = Callable[[], datetime]
 Items = Sequence[tuple[str, Mapping[str, Any], Sequence[str]]]
 """Entries to append to one log: (kind, body, refs) each."""
 
-MAX_CACHED_LEAVES = 50_000
+MAX_CACHED_LEAVES = 8192  # a few batches ahead of the receipts; bounded memory
 
 
 def utc_now() -> datetime:
@@ -121,6 +125,7 @@ class Node:
         self.party = self.config.party
         self.store = Store.open_url(self.home.database_url(self.config))
         self.lock = threading.RLock()
+        self.verify_lock = threading.Lock()  # one verify at a time: each writes the marks
         self._outgoing: dict[str, OutgoingLog] = {}
         self._incoming: dict[str, IncomingLog] = {}
         self._peers: dict[str, PinnedPeer] | None = None
@@ -136,7 +141,9 @@ class Node:
         # (the request views) are recomputed only when it moved.
         self.revision = 0
         self._latest_time: dict[str, str] = {}  # newest entry time of each outgoing log
-        self._parsed: dict[str, Entry] = {}  # entries of the folded kinds, by id
+        self.projector = projections.Projector(
+            self.config.ack_objectives(), self.config.minimum_lead_times()
+        )
         self.contacts = Contacts(self)
         self.notices = Notices(self)
         self.catalogues = Catalogues(self)
@@ -144,6 +151,11 @@ class Node:
         self.watcher = DeadlineWatcher(self)
         with self.store.read() as connection:
             cache_version = Store.get_meta(connection, "cache_version")
+            logs = Store.logs(connection)
+        for sender, recipient in logs:
+            # Stores from before the nodes were kept (migration 0006), or a node stopped
+            # between two transactions of an earlier backfill: fill in what is missing.
+            tree.backfill(self.store, sender, recipient)
         if cache_version != projections.CACHE_VERSION:
             self.rebuild()  # caches from an older release: regenerate them from the transcript
 
@@ -194,6 +206,12 @@ class Node:
             self.store.pin_peer(card, target.rstrip("/"), format_time(self.clock()))
             self._peers = None
             self._incoming.pop(card.party, None)
+        if pinned is not None and pinned.card.key != card.key:
+            from openline.node.verify import forget_marks
+
+            # The marks said "verified against the old card": check its logs again from
+            # their first entry against the new one.
+            forget_marks(self.store, card.party)
         return self.peer(card.party)
 
     def all_cards(self) -> dict[str, Card]:
@@ -218,7 +236,7 @@ class Node:
                 sender=self.party,
                 recipient=peer,
                 key=self.key,
-                tree=MerkleTree(self.store.leaf_hashes(self.party, peer)),
+                tree=tree.open_tree(self.store, self.party, peer),
             )
             self._outgoing[peer] = log
         return log
@@ -239,7 +257,7 @@ class Node:
                 sender_verifiers=verifiers,
                 cosigner=party_cosigner(self.party, self.key),
                 sender_cosigners=cosigners,
-                tree=MerkleTree(self.store.leaf_hashes(peer, self.party)),
+                tree=tree.open_tree(self.store, peer, self.party),
                 limits=self.config.link_limits(),
             )
             self._incoming[peer] = log
@@ -283,6 +301,8 @@ class Node:
                 for peer in peers:
                     self._outgoing.pop(peer, None)  # the trees ran ahead of the store: reload
                 raise
+            for peer in peers:  # committed: the stored tree reads its new nodes from the store
+                self.outgoing(peer).tree_committed()
             # Bumped before the lock is released: a command that checks a fold and then
             # appends (an acknowledgement) under this lock always sees the previous one.
             self.revision += 1
@@ -304,6 +324,7 @@ class Node:
             self._outgoing.pop(peer, None)
             log = self.outgoing(peer)
         appended: list[Entry] = []
+        nodes: list[tuple[int, int, bytes]] = []
         batch: dict[str, RefTarget] = {}
 
         def lookup(ref: str) -> RefTarget | None:
@@ -313,11 +334,12 @@ class Node:
             answered = [target.time for target in map(lookup, refs) if target is not None]
             entry = log.next_entry(time=max([now, *answered]), kind=kind, body=body, refs=refs)
             check_refs(entry, lookup)
-            log.append(entry)
+            nodes.extend(log.append(entry))
             appended.append(entry)
             batch[entry.id] = RefTarget.of(entry)
         Store.insert_entries(connection, appended, now)
-        projections.project(connection, appended, self.config.ack_objectives())
+        tree.insert_nodes(connection, self.party, peer, nodes)
+        self.projector.entries(connection, appended)
         return appended
 
     def cached_leaves(self, peer: str, start: int, limit: int) -> list[bytes] | None:
@@ -406,6 +428,9 @@ class Node:
             if isinstance(outcome, Accepted | Duplicate):
                 fresh = outcome.entries if isinstance(outcome, Accepted) else ()
                 with self.store.write() as connection:
+                    backwards = self._receipt_goes_back(
+                        connection, peer, self.party, outcome.cosignature.timestamp
+                    )
                     Store.insert_entries(connection, fresh, stamp)
                     Store.insert_checkpoint(
                         connection, peer, self.party, outcome.checkpoint, outcome.checkpoint_note
@@ -421,11 +446,26 @@ class Node:
                             self.party,
                             outcome.checkpoint.size,
                             outcome.sender_cosignature,
+                            keep=self._first_after_a_deadline(
+                                connection, peer, self.party, outcome.sender_cosignature
+                            ),
                         )
-                    delivered = datetime.fromtimestamp(outcome.cosignature.timestamp, UTC)
-                    projections.project(connection, fresh, self.config.ack_objectives(), delivered)
+                    if isinstance(outcome, Accepted):
+                        tree.insert_nodes(connection, peer, self.party, log.new_nodes(outcome))
+                    # What we hold and cosign is delivered: the same two steps as on the
+                    # sending side (the entries, then the receipt that covers them).
+                    self.projector.entries(connection, fresh)
+                    self.projector.receipt(
+                        connection,
+                        peer,
+                        self.party,
+                        range(log.size, outcome.checkpoint.size),
+                        outcome.cosignature.timestamp,
+                        backwards=backwards,
+                    )
                 if isinstance(outcome, Accepted):
                     log.apply(outcome)
+                    log.tree_committed()
                 if fresh:
                     # Only new entries change a fold: a heartbeat (or a resent batch) adds a
                     # cosignature, which views read live, so folds are not redone for it.
@@ -490,16 +530,24 @@ class Node:
             for seq in [seq for seq in pending if seq < checkpoint.size]:
                 del pending[seq]
         with self.store.write() as connection:
+            backwards = self._receipt_goes_back(connection, self.party, peer, cosignature.timestamp)
             Store.insert_checkpoint(connection, self.party, peer, checkpoint, note)
             Store.insert_cosignature(connection, self.party, peer, checkpoint.size, cosignature)
-            Store.insert_cosignature(connection, self.party, peer, checkpoint.size, own)
-            projections.project_receipt(
+            Store.insert_cosignature(
                 connection,
                 self.party,
                 peer,
-                range(previous, checkpoint.size),
+                checkpoint.size,
+                own,
+                keep=self._first_after_a_deadline(connection, self.party, peer, own),
+            )
+            self.projector.receipt(
+                connection,
+                self.party,
+                peer,
+                range(previous, max(previous, checkpoint.size)),
                 cosignature.timestamp,
-                self.config.ack_objectives(),
+                backwards=backwards,
             )
         if checkpoint.size > previous:  # newly delivered entries: their deadlines start
             self.revision += 1
@@ -508,6 +556,33 @@ class Node:
         health.failures = 0
         health.last_error = None
         return True
+
+    @staticmethod
+    def _first_after_a_deadline(
+        connection: Connection, sender: str, recipient: str, own: Cosignature
+    ) -> bool:
+        """True when ``sender``'s self-cosignature of its log is its first timed after a
+        deadline it owes ``recipient``: the checkpoint a non-answer proof of that deadline
+        rests on, kept however many heartbeats follow (design note 26)."""
+        before = Store.latest_cosignature_time_in(connection, sender, recipient, sender)
+        if before is None or own.timestamp <= before:
+            return before is None
+        # A proof takes the first self-cosignature timed at or after the deadline's whole
+        # second plus one: deadlines in [before, now) have theirs in this one.
+        return folds.deadline_between(
+            connection,
+            owed_by=sender,
+            owed_to=recipient,
+            after=format_time(datetime.fromtimestamp(before, UTC)),
+            until=format_time(datetime.fromtimestamp(own.timestamp, UTC)),
+        )
+
+    @staticmethod
+    def _receipt_goes_back(connection: Connection, sender: str, recipient: str, at: int) -> bool:
+        """True when a receipt timed ``at`` is earlier than one already held for the log:
+        a clock that stepped back. Deliveries it covers may then move back to it."""
+        latest = Store.latest_receipt_time(connection, sender, recipient)
+        return latest is not None and at < latest
 
     def record_failure(self, peer: str, error: str) -> None:
         health = self.link_health(peer)
@@ -571,6 +646,7 @@ class Node:
             "requests": self.request_counts(now),
             "alarms": [alarm.to_json() for alarm in self.alarms()],
             "equivocations": self.store.equivocations(),
+            "equivocation_count": self.store.equivocation_count(),
         }
 
     def alarms(self) -> list[Alarm]:
@@ -580,94 +656,117 @@ class Node:
         return sorted(overdue(self, self.clock()), key=lambda alarm: alarm.due)
 
     def request_counts(self, now: datetime) -> dict[str, dict[str, int]]:
-        """Requests by direction and state."""
+        """Requests by direction and state at ``now``, counted in the store."""
         counts: dict[str, dict[str, int]] = {"out": {}, "in": {}}
-        for view in self.contacts.views(now).values():
-            by_state = counts[view.direction(self.party)]
-            by_state[view.state] = by_state.get(view.state, 0) + 1
+        with self.store.read() as connection:
+            rows = folds.request_counts(connection, self.party, format_time(now))
+        for direction, state, count in rows:
+            counts[direction][state] = count
         return counts
 
     def overdue_counts(self, now: datetime) -> dict[str, int]:
         """Unacknowledged messages past their objective: ours to answer, and theirs."""
-        table = schema.messages
         with self.store.read() as connection:
-            rows = connection.execute(
-                select(table.c.recipient == self.party, func.count())
-                .where(table.c.ack_id.is_(None), table.c.ack_due < format_time(now))
-                .group_by(table.c.recipient == self.party)
-            ).all()
-        counts = {bool(ours): int(count) for ours, count in rows}
+            counts = folds.overdue_message_counts(connection, self.party, format_time(now))
         return {"ours": counts.get(True, 0), "theirs": counts.get(False, 0)}
 
-    def message_views(self) -> list[dict[str, Any]]:
-        now = format_time(self.clock())
+    def message(self, message_id: str) -> dict[str, Any] | None:
+        """A hotline message's row of the fold, with whether it is overdue now."""
         with self.store.read() as connection:
-            rows = connection.execute(select(schema.messages)).mappings().all()
-        return [
-            dict(
-                row,
-                overdue=row["ack_id"] is None
-                and row["ack_due"] is not None
-                and row["ack_due"] < now,
-            )
-            for row in rows
-        ]
+            rows = folds.message_rows(connection, [message_id])
+        row = rows.get(message_id)
+        return None if row is None else self._message_json(row, format_time(self.clock()))
 
-    def log(self, peer: str) -> list[dict[str, Any]]:
+    @staticmethod
+    def _message_json(row: Any, now: str) -> dict[str, Any]:
+        data = dict(row._mapping)
+        data["overdue"] = (
+            data["ack_id"] is None and data["ack_due"] is not None and (data["ack_due"] < now)
+        )
+        return data
+
+    def log_page(
+        self,
+        peer: str,
+        limit: int | None = None,
+        before: str | None = None,
+        after: str | None = None,
+    ) -> Page[dict[str, Any]]:
+        """Both directions of the transcript with ``peer``, a page at a time: the newest
+        ``limit`` entries before the place ``before`` names (or the newest of all), or the
+        oldest after ``after``; in time order either way. Reads two index ranges of at most
+        ``limit`` rows and nothing else, however long the logs."""
         self.peer(peer)
-        delivered = self.delivered_size(peer)
-        acks = {row["id"]: row for row in self.message_views()}
-        rows: list[dict[str, Any]] = []
-        for sender, recipient in ((self.party, peer), (peer, self.party)):
-            for stored in self.store.entries(sender, recipient):
-                entry = Entry.from_leaf(stored.leaf)
-                outgoing = sender == self.party
-                view = acks.get(entry.id)
-                rows.append(
-                    {
-                        "direction": "out" if outgoing else "in",
-                        "from": sender,
-                        "to": recipient,
-                        "seq": entry.seq,
-                        "id": entry.id,
-                        "time": entry.time,
-                        "kind": entry.kind,
-                        "body": dict(entry.body),
-                        "refs": list(entry.refs),
-                        "delivered": entry.seq < delivered if outgoing else True,
-                        "acked_by": None if view is None else view["ack_id"],
-                        "ack_due": None if view is None else view["ack_due"],
-                        "overdue": False if view is None else view["overdue"],
-                    }
+        count = page_size(limit)
+        with self.store.read() as connection:
+            with cursor_errors():
+                page = transcript.page(
+                    connection, self.party, peer, count, before=before, after=after
                 )
-        rows.sort(key=lambda row: (row["time"], row["direction"], row["seq"]))
-        return rows
+            ids = [stored.id for stored in page.items if stored.kind == "hotline.message"]
+            messages = folds.message_rows(connection, ids)
+        delivered = self.delivered_size(peer)
+        now = format_time(self.clock())
+        rows: list[dict[str, Any]] = []
+        for stored in page.items:
+            entry = Entry.from_leaf(stored.leaf)
+            outgoing = stored.sender == self.party
+            row = messages.get(entry.id)
+            view = None if row is None else self._message_json(row, now)
+            rows.append(
+                {
+                    "direction": "out" if outgoing else "in",
+                    "from": stored.sender,
+                    "to": stored.recipient,
+                    "seq": entry.seq,
+                    "id": entry.id,
+                    "time": entry.time,
+                    "kind": entry.kind,
+                    "body": dict(entry.body),
+                    "refs": list(entry.refs),
+                    "delivered": entry.seq < delivered if outgoing else True,
+                    "acked_by": None if view is None else view["ack_id"],
+                    "ack_due": None if view is None else view["ack_due"],
+                    "overdue": False if view is None else view["overdue"],
+                }
+            )
+        return Page(rows, page.before, page.after)
 
-    def entries_of_kinds(self, kinds: Iterable[str]) -> list[Entry]:
-        """Stored entries of these kinds, each parsed once: an id is the hash of the entry's
-        bytes, so a parsed entry never goes stale, and a fold redone after each new entry
-        parses only the new ones (parsing re-validates, most of a fold's cost)."""
-        entries: list[Entry] = []
-        for stored in self.store.entries_of_kinds(sorted(kinds)):
-            entry = self._parsed.get(stored.id)
-            if entry is None:
-                entry = Entry.from_leaf(stored.leaf)
-                self._parsed[stored.id] = entry
-            entries.append(entry)
-        return entries
+    def verify(
+        self,
+        *,
+        full: bool = False,
+        scrub_budget: int | None = None,
+        workers: int | None = None,
+        on_log: Callable[[str], None] | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
+        wait: bool = True,
+    ) -> VerifyReport | None:
+        """``openline verify`` on this node's store, signing the marks with its key: what is
+        new since the last run, plus ``scrub_budget`` old entries (everything when
+        ``full``). One run at a time; None when ``wait`` is False and one is running."""
+        from openline.node.verify import DEFAULT_SCRUB_BUDGET, verify_store
 
-    def all_entries(self) -> Iterable[Entry]:
-        for sender, recipient in self.store.all_logs():
-            for stored in self.store.entries(sender, recipient):
-                yield Entry.from_leaf(stored.leaf)
+        if not self.verify_lock.acquire(blocking=wait):
+            return None
+        try:
+            return verify_store(
+                self.store,
+                self.all_cards(),
+                on_log,
+                full=full,
+                key=self.key,
+                progress=progress,
+                workers=workers,
+                scrub_budget=DEFAULT_SCRUB_BUDGET if scrub_budget is None else scrub_budget,
+                clock=self.clock,
+            )
+        finally:
+            self.verify_lock.release()
 
     def rebuild(self) -> dict[str, int]:
         with self.lock:
-            entries = list(self.all_entries())
-            receipts = self.store.delivery_receipts()
             with self.store.write() as connection:
-                rows = projections.rebuild(
-                    connection, entries, self.config.ack_objectives(), receipts
-                )
+                counts = self.projector.rebuild(connection, self.store)
             self.revision += 1
-        return {"entries": len(entries), "messages": rows}
+        return counts

@@ -15,22 +15,28 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from openline.core.contact import DEFAULT_EXPLAIN_HOURS, FORMATS, LEVELS
 from openline.core.entry import Entry
-from openline.core.obligations import DeliveryTimes, evidence_covers
+from openline.core.obligations import evidence_covers
+from openline.core.paging import Page, decode_cursor, encode_cursor
 from openline.core.precedence import PRECEDENCES
-from openline.core.requests import (
-    FOLLOW_UP_KINDS,
-    REQUEST_KINDS,
-    TRANSITIONS,
-    RequestView,
-    fold_requests,
-)
+from openline.core.requests import TRANSITIONS, RequestView
 from openline.core.timefmt import format_time
-from openline.node.errors import CommandError, choice, invalid, language_tag
+from openline.node.errors import (
+    CommandError,
+    choice,
+    cursor_errors,
+    invalid,
+    language_tag,
+    page_size,
+)
+from openline.node.projections import request_from_row
+from openline.store import projection as folds
 
 if TYPE_CHECKING:
     from openline.node.app import Node
 
 Slot = tuple[datetime, datetime]
+REQUESTS_LIST = "requests"
+_KEY = (str, str)  # (signed time, id)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -177,35 +183,81 @@ class Contacts:
 
     def __init__(self, node: Node) -> None:
         self.node = node
-        self._folded: tuple[int, dict[str, RequestView]] | None = None
 
     # --- reading -------------------------------------------------------------------------
 
-    def views(self, now: datetime | None = None) -> dict[str, RequestView]:
-        """Every request of every link, folded from the transcript at ``now``."""
-        at = now or self.node.clock()
-        revision = self.node.revision
-        if self._folded is None or self._folded[0] != revision:
-            # Folded again only when the transcript or its receipts changed; the deadline
-            # watcher asks every second, and applying the clock (``at``) is cheap.
-            self._folded = (revision, self._fold())
-        return {request_id: view.at(at) for request_id, view in self._folded[1].items()}
-
-    def _fold(self) -> dict[str, RequestView]:
-        store = self.node.store
-        entries = self.node.entries_of_kinds(REQUEST_KINDS | FOLLOW_UP_KINDS)
-        logs = {(e.sender, e.recipient) for e in entries if e.kind in REQUEST_KINDS}
-        if not logs:
-            return {}
-        receipts = store.delivery_receipts(logs)
-        deliveries = {log: DeliveryTimes(pairs) for log, pairs in receipts.items()}
-        return fold_requests(entries, deliveries)
-
     def view(self, request_id: str, now: datetime | None = None) -> RequestView:
-        view = self.views(now).get(request_id)
-        if view is None:
+        """One request as folded, at ``now`` (the node's clock by default)."""
+        found = self.find(request_id, now)
+        if found is None:
             raise CommandError(f"no request {request_id}", code="unknown-request", status=404)
-        return view
+        return found
+
+    def find(self, request_id: str, now: datetime | None = None) -> RequestView | None:
+        with self.node.store.read() as connection:
+            row = folds.request_row(connection, request_id)
+        return None if row is None else request_from_row(row).at(now or self.node.clock())
+
+    def page(
+        self,
+        *,
+        limit: int | None = None,
+        before: str | None = None,
+        after: str | None = None,
+        state: str | None = None,
+        states: Sequence[str] | None = None,
+        peer: str | None = None,
+        direction: str | None = None,
+        now: datetime | None = None,
+    ) -> Page[RequestView]:
+        """Requests newest first by signed time (or oldest first after a place), filtered
+        by state at ``now``, the other party and direction, through the requests table's
+        indexes: a page costs what it shows."""
+        at = now or self.node.clock()
+        count = page_size(limit)
+        wanted = states if state is None else [state]
+        with cursor_errors():
+            start = None if before is None else decode_cursor(REQUESTS_LIST, before, _KEY)
+            end = None if after is None else decode_cursor(REQUESTS_LIST, after, _KEY)
+        with self.node.store.read() as connection:
+            rows = folds.request_page(
+                connection,
+                before=_pair(start),
+                after=_pair(end),
+                limit=count + 1,
+                peer=peer,
+                party=self.node.party,
+                direction=direction,
+                states=wanted,
+                now=format_time(at),
+            )
+        more = len(rows) > count
+        rows = rows[:count]
+        views = [request_from_row(row).at(at) for row in rows]
+        if after is not None:  # read oldest first from the place: show newest first too
+            views.reverse()
+        first = (views[0].time, views[0].id) if views else None
+        last = (views[-1].time, views[-1].id) if views else None
+        older = last is not None and (more or after is not None)
+        return Page(
+            views,
+            before=encode_cursor(REQUESTS_LIST, last) if older and last else None,
+            after=encode_cursor(REQUESTS_LIST, first) if first else after,
+        )
+
+    def of_link(
+        self, counterpart: str, since: datetime | None, until: datetime | None, now: datetime
+    ) -> list[RequestView]:
+        """Every request between this node and ``counterpart`` signed in the period."""
+        with self.node.store.read() as connection:
+            rows = folds.requests_of_link(
+                connection,
+                self.node.party,
+                counterpart,
+                None if since is None else format_time(since),
+                None if until is None else format_time(until),
+            )
+        return [request_from_row(row).at(now) for row in rows]
 
     def evidence_until(self, view: RequestView) -> int | None:
         """Unix time of the counterpart's latest self-timed checkpoint of its log to the
@@ -420,6 +472,10 @@ class Contacts:
                 code="invalid-transition",
                 status=409,
             )
+
+
+def _pair(key: tuple[object, ...] | None) -> tuple[str, str] | None:
+    return None if key is None else (str(key[0]), str(key[1]))
 
 
 def _provable(view: RequestView, evidence_until: int | None) -> bool | None:

@@ -3,8 +3,10 @@ machine-readable code and the HTTP status an adapter should answer with."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
+from openline.core.paging import CursorError, page_limit
 from openline.core.schema import LANGUAGE_TAG
 
 
@@ -34,3 +36,20 @@ def language_tag(value: str) -> str:
     if not LANGUAGE_TAG.match(value):
         raise invalid(f"{value!r} is not a language tag such as en, zh or ru", "invalid-lang")
     return value
+
+
+@contextmanager
+def cursor_errors() -> Iterator[None]:
+    """A cursor that names no place in the list read is the caller's error (HTTP 400)."""
+    try:
+        yield
+    except CursorError as error:
+        raise CommandError(str(error), code="invalid-cursor", status=400) from error
+
+
+def page_size(limit: int | None) -> int:
+    """A page's size: the default, or the caller's within bounds (HTTP 422 ``invalid-limit``)."""
+    try:
+        return page_limit(limit)
+    except ValueError as error:
+        raise CommandError(str(error), code="invalid-limit", status=422) from error

@@ -17,18 +17,36 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from openline.core.keys import PrivateKey
-from openline.core.link import LinkLimits
-from openline.core.notify import (
-    ACTIVITIES,
-    DEFAULT_DESK_ANSWER_SECONDS,
-    DEFAULT_MINIMUM_LEAD_TIMES,
-    MAX_DESK_ANSWER_SECONDS,
-    MIN_DESK_ANSWER_SECONDS,
-)
-from openline.core.precedence import DEFAULT_ACK_OBJECTIVES, Precedence
+if TYPE_CHECKING:
+    from openline.core.keys import PrivateKey
+    from openline.core.link import LinkLimits
+    from openline.core.precedence import Precedence
+
+# The core is imported where it is used: ``openline status`` on a running node reads only
+# run.json and admin.token from here, and the CLI should not pay for keys, links and notices.
+
+
+def _default_ack_objectives() -> dict[str, int]:
+    from openline.core.precedence import DEFAULT_ACK_OBJECTIVES
+
+    return {p.value: int(d.total_seconds()) for p, d in DEFAULT_ACK_OBJECTIVES.items()}
+
+
+def _default_desk_answer_seconds() -> int:
+    from openline.core.notify import DEFAULT_DESK_ANSWER_SECONDS
+
+    return DEFAULT_DESK_ANSWER_SECONDS
+
+
+def _default_minimum_lead_seconds() -> dict[str, int]:
+    from openline.core.notify import DEFAULT_MINIMUM_LEAD_TIMES
+
+    return {
+        activity: int(minimum.total_seconds())
+        for activity, minimum in DEFAULT_MINIMUM_LEAD_TIMES.items()
+    }
 
 
 class HomeError(Exception):
@@ -45,11 +63,7 @@ class NodeConfig:
     database: str | None = None
     default_lang: str = "en"
     heartbeat_seconds: float = 30.0
-    ack_objectives_seconds: dict[str, int] = field(
-        default_factory=lambda: {
-            p.value: int(d.total_seconds()) for p, d in DEFAULT_ACK_OBJECTIVES.items()
-        }
-    )
+    ack_objectives_seconds: dict[str, int] = field(default_factory=_default_ack_objectives)
     max_batch_entries: int = 1000
     max_entry_bytes: int = 64 * 1024
     max_request_bytes: int = 16 * 1024 * 1024
@@ -61,14 +75,13 @@ class NodeConfig:
     # Desk checks: how often the node sends one to each peer (0 turns the cadence off; an
     # officer can still send one on demand), and the answer window written into each.
     desk_check_seconds: int = 3600
-    desk_answer_seconds: int = DEFAULT_DESK_ANSWER_SECONDS
+    desk_answer_seconds: int = field(default_factory=_default_desk_answer_seconds)
+    # How often the running node checks what was stored since its last verify and a slice of
+    # the rest, keeping the verified marks that reports and pages state current (0: never;
+    # `openline verify` still does).
+    verify_seconds: int = 300
     # The least warning each activity kind must give (core.notify.DEFAULT_MINIMUM_LEAD_TIMES).
-    minimum_lead_seconds: dict[str, int] = field(
-        default_factory=lambda: {
-            activity: int(minimum.total_seconds())
-            for activity, minimum in DEFAULT_MINIMUM_LEAD_TIMES.items()
-        }
-    )
+    minimum_lead_seconds: dict[str, int] = field(default_factory=_default_minimum_lead_seconds)
 
     @property
     def host(self) -> str:
@@ -79,6 +92,8 @@ class NodeConfig:
         return int(self.listen.rsplit(":", 1)[1])
 
     def link_limits(self) -> LinkLimits:
+        from openline.core.link import LinkLimits
+
         return LinkLimits(
             max_batch_entries=self.max_batch_entries,
             max_entry_bytes=self.max_entry_bytes,
@@ -92,6 +107,8 @@ class NodeConfig:
         }
 
     def ack_objectives(self) -> dict[Precedence, timedelta]:
+        from openline.core.precedence import Precedence
+
         return {
             Precedence(name): timedelta(seconds=seconds)
             for name, seconds in self.ack_objectives_seconds.items()
@@ -162,6 +179,8 @@ class NodeHome:
             ) from error
 
     def load_key(self) -> PrivateKey:
+        from openline.core.keys import PrivateKey
+
         try:
             return PrivateKey.from_seed(base64.b64decode(self.key_path.read_text().strip()))
         except (OSError, ValueError) as error:
@@ -234,8 +253,17 @@ def _check_notices(config: NodeConfig) -> None:
     Raises:
         ValueError: a setting out of range, naming it.
     """
+    from openline.core.notify import (
+        ACTIVITIES,
+        DEFAULT_MINIMUM_LEAD_TIMES,
+        MAX_DESK_ANSWER_SECONDS,
+        MIN_DESK_ANSWER_SECONDS,
+    )
+
     if not _whole(config.desk_check_seconds) or config.desk_check_seconds < 0:
         raise ValueError("desk_check_seconds must be a whole number of seconds, 0 for none")
+    if not _whole(config.verify_seconds) or config.verify_seconds < 0:
+        raise ValueError("verify_seconds must be a whole number of seconds, 0 for never")
     window = config.desk_answer_seconds
     if not _whole(window) or not MIN_DESK_ANSWER_SECONDS <= window <= MAX_DESK_ANSWER_SECONDS:
         raise ValueError(

@@ -12,18 +12,15 @@ and carry a machine-readable code, and nothing is stored.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from openline.core.entry import Entry
 from openline.core.errors import EntryError
-from openline.core.notices import ANSWER_KINDS, NOTICE_KINDS, NoticeView, fold_notices
+from openline.core.notices import NoticeView
 from openline.core.notify import (
     ACTIVITIES,
     CATEGORIES,
@@ -33,15 +30,26 @@ from openline.core.notify import (
     geometry_to_geojson,
     is_late,
 )
-from openline.core.obligations import DeliveryTimes, evidence_covers
+from openline.core.obligations import evidence_covers
+from openline.core.paging import Page, decode_cursor, encode_cursor
 from openline.core.precedence import PRECEDENCES, Precedence
 from openline.core.timefmt import format_time, parse_time
-from openline.node.errors import CommandError, choice, invalid, language_tag
+from openline.node.errors import (
+    CommandError,
+    choice,
+    cursor_errors,
+    invalid,
+    language_tag,
+    page_size,
+)
+from openline.node.projections import notice_from_row
+from openline.store import projection as folds
 
 if TYPE_CHECKING:
     from openline.node.app import Node
 
 NOTIFY_KINDS = ("notify.activity", "notify.incident")
+MAX_OVERDUE = 200  # overdue acknowledgements alarmed at once; the floor counts the rest
 
 
 def _geometry(value: object, where: str, kind: str) -> dict[str, Any]:
@@ -190,66 +198,94 @@ class NewIncident:
         return _checked("notify.incident", body)
 
 
+NOTIFICATIONS_LIST = "notifications"
+DESK_CHECKS_LIST = "desk-checks"
+_KEY = (str, str)  # (signed time, id)
+
+
 class Notices:
     """Notifications, incident reports and desk checks on one node."""
 
     def __init__(self, node: Node) -> None:
         self.node = node
-        self._folded: tuple[int, dict[str, NoticeView]] | None = None
 
     # --- reading -------------------------------------------------------------------------
 
-    def views(self) -> dict[str, NoticeView]:
-        """Every copy of every notification and desk check, with its answer and delivery."""
-        revision = self.node.revision
-        if self._folded is None or self._folded[0] != revision:
-            self._folded = (revision, self._fold())
-        return self._folded[1]
-
-    def _fold(self) -> dict[str, NoticeView]:
-        store = self.node.store
-        entries = self.node.entries_of_kinds(NOTICE_KINDS | ANSWER_KINDS)
-        logs = {(e.sender, e.recipient) for e in entries if e.kind in NOTICE_KINDS}
-        if not logs:
-            return {}
-        receipts = store.delivery_receipts(logs)
-        deliveries = {log: DeliveryTimes(pairs) for log, pairs in receipts.items()}
-        return fold_notices(entries, deliveries, self.node.config.minimum_lead_times())
-
-    def _groups(self) -> dict[GroupKey, list[NoticeView]]:
-        groups: dict[GroupKey, list[NoticeView]] = {}
-        for view in self.views().values():
-            if view.kind in NOTIFY_KINDS:
-                groups.setdefault(group_key(view), []).append(view)
-        return {key: sorted(copies, key=lambda v: v.recipient) for key, copies in groups.items()}
+    def find(self, entry_id: str) -> NoticeView | None:
+        """One copy of a notification, or one desk check, as folded."""
+        with self.node.store.read() as connection:
+            row = folds.notice_row(connection, entry_id)
+        return None if row is None else notice_from_row(row)
 
     def copies(self, ref: str) -> list[NoticeView]:
         """The copies of one notification, by its notice id or by any copy's entry id."""
-        groups = self._groups()
-        found = self.views().get(ref)
-        if found is not None and found.kind in NOTIFY_KINDS:
-            return groups[group_key(found)]
-        matching = [copies for key, copies in groups.items() if key[2] == ref]
-        if not matching:
-            raise CommandError(f"no notification {ref}", code="unknown-notification", status=404)
-        if len(matching) > 1:
+        with self.node.store.read() as connection:
+            found = folds.notice_row(connection, ref)
+            if found is not None and found.kind in NOTIFY_KINDS:
+                keys = [found.group_key]
+            else:
+                keys = folds.groups_with_notice(connection, ref, NOTIFY_KINDS)
+            if not keys:
+                raise CommandError(
+                    f"no notification {ref}", code="unknown-notification", status=404
+                )
+            groups = [folds.group_copies(connection, key) for key in keys]
+        if len(groups) > 1:
             # A notice id is chosen by its sender: a peer may reuse one. Never merge.
-            ids = ", ".join(copies[0].id[:16] + "…" for copies in matching)
+            ids = ", ".join(min(row.id for row in rows)[:16] + "…" for rows in groups)
             raise CommandError(
-                f"notice {ref} names {len(matching)} different notifications ({ids}): "
+                f"notice {ref} names {len(groups)} different notifications ({ids}): "
                 "name one by a copy's entry id",
                 code="ambiguous-notice",
                 status=409,
             )
-        return matching[0]
+        return [notice_from_row(row) for row in groups[0]]
+
+    def notifications_page(
+        self,
+        direction: str | None = None,
+        *,
+        limit: int | None = None,
+        before: str | None = None,
+        after: str | None = None,
+    ) -> Page[dict[str, Any]]:
+        """Notifications (copies grouped), newest first, a page at a time."""
+        count = page_size(limit)
+        with cursor_errors():
+            start = None if before is None else decode_cursor(NOTIFICATIONS_LIST, before, _KEY)
+            end = None if after is None else decode_cursor(NOTIFICATIONS_LIST, after, _KEY)
+        now = self.node.clock()
+        with self.node.store.read() as connection:
+            leaders = folds.notice_group_page(
+                connection,
+                before=_pair(start),
+                after=_pair(end),
+                limit=count + 1,
+                kinds=NOTIFY_KINDS,
+                party=self.node.party,
+                direction=direction,
+            )
+            more = len(leaders) > count
+            leaders = leaders[:count]
+            if after is not None:
+                leaders.reverse()
+            groups = [
+                [notice_from_row(row) for row in folds.group_copies(connection, leader.group_key)]
+                for leader in leaders
+            ]
+        shown = [self._group_json(copies, now) for copies in groups]
+        first = (leaders[0].time, leaders[0].id) if leaders else None
+        last = (leaders[-1].time, leaders[-1].id) if leaders else None
+        older = last is not None and (more or after is not None)
+        return Page(
+            shown,
+            before=encode_cursor(NOTIFICATIONS_LIST, last) if older and last else None,
+            after=encode_cursor(NOTIFICATIONS_LIST, first) if first else after,
+        )
 
     def notifications(self, direction: str | None = None) -> list[dict[str, Any]]:
-        """Every notification (copies grouped), newest first."""
-        now = self.node.clock()
-        shown = [self._group_json(copies, now) for copies in self._groups().values()]
-        if direction is not None:
-            shown = [group for group in shown if group["direction"] == direction]
-        return sorted(shown, key=lambda group: (group["time"], group["notice"]), reverse=True)
+        """The newest page of notifications (copies grouped), newest first."""
+        return list(self.notifications_page(direction).items)
 
     def notification(self, ref: str) -> dict[str, Any]:
         return self._group_json(self.copies(ref), self.node.clock())
@@ -343,7 +379,7 @@ class Notices:
 
     def acknowledge(self, target: Entry, officer: str) -> Entry:
         """A ``notify.ack`` of a notification or incident, or a ``desk.answer``."""
-        view = self.views().get(target.id)
+        view = self.find(target.id)
         if view is not None and view.answer_id is not None:
             raise CommandError(
                 f"already {'answered' if target.kind == 'desk.check' else 'acknowledged'} "
@@ -383,83 +419,87 @@ class Notices:
             return []
         now = self.node.clock()
         due: list[str] = []
-        for party in sorted(self.node.peers()):
-            checks = self._checks(self.node.party, party)
-            if checks and checks[-1].state(now) in ("pending", "delivered"):
-                continue
-            last = parse_time(checks[-1].time) if checks else since
-            if (now - last).total_seconds() >= period:
-                due.append(party)
+        with self.node.store.read() as connection:
+            for party in sorted(self.node.peers()):
+                row = folds.latest_desk_check(connection, self.node.party, party)
+                last = None if row is None else notice_from_row(row)
+                if last is not None and last.state(now) in ("pending", "delivered"):
+                    continue
+                started = parse_time(last.time) if last is not None else since
+                if (now - started).total_seconds() >= period:
+                    due.append(party)
         return due
 
-    def _checks(self, sender: str, recipient: str) -> list[NoticeView]:
-        """The desk checks of one log, oldest first."""
-        return sorted(
-            (
-                view
-                for view in self.views().values()
-                if view.kind == "desk.check"
-                and view.sender == sender
-                and view.recipient == recipient
-            ),
-            key=lambda view: view.seq,
-        )
-
-    @staticmethod
-    def _since_last_answer(checks: list[NoticeView]) -> list[NoticeView]:
-        """The checks after the latest answered one: what the desk still owes. An answer
-        to a later check shows a person is at the desk, so earlier silences stop alarming
-        (they stay in the record, and provable)."""
-        answered = [n for n, view in enumerate(checks) if view.answered_at is not None]
-        return checks[answered[-1] + 1 :] if answered else checks
-
     def desk(self, peer: str) -> dict[str, Any]:
-        """What is known of the desk at ``peer``: do its officers answer our checks?"""
+        """What is known of the desk at ``peer``: do its officers answer our checks?
+
+        The checks since the desk last answered are what it still owes: an answer to a
+        later check shows a person is at the desk, so earlier silences stop alarming (they
+        stay in the record, and provable). Every figure is one indexed query."""
         now = self.node.clock()
-        checks = self._checks(self.node.party, peer)
-        answered = [view for view in checks if view.answered_at is not None]
-        owed = self._since_last_answer(checks)
-        silent = [view for view in owed if view.state(now) == "overdue"]
-        owed_by_us = self._since_last_answer(self._checks(peer, self.node.party))
+        stamp = format_time(now)
+        party = self.node.party
+        with self.node.store.read() as connection:
+            ours = folds.desk_summary(connection, party, peer, stamp)
+            theirs = folds.desk_summary(connection, peer, party, stamp)
         data: dict[str, Any] = {
             "state": "never-checked",
-            "checks": len(checks),
-            "answered": len(answered),
-            "answered_late": sum(1 for v in answered if v.state(now) == "acknowledged-late"),
-            "unanswered": sum(1 for view in checks if view.state(now) == "overdue"),
+            "checks": ours["checks"],
+            "answered": ours["answered"],
+            "answered_late": ours["answered_late"],
+            "unanswered": ours["unanswered"],
             "last_check": None,
             "last_answer": None,
-            "owed_by_us": sum(1 for v in owed_by_us if v.state(now) in ("delivered", "overdue")),
+            "owed_by_us": theirs["owed_delivered"],
         }
-        if not checks:
+        if not ours["checks"]:
             return data
+        silent = ours["silent"]
         # Not answering as soon as one check since the last answer went unanswered, even
         # while a newer one is still within its window.
-        if silent:
+        if silent is not None:
             data["state"] = "not-answering"
-        elif owed:
+        elif ours["owed"]:
             data["state"] = "checking"
         else:
             data["state"] = "answering"
-        data["last_check"] = self._check_json(checks[-1], now)
-        if answered:
-            last = max(answered, key=lambda view: view.answered_at or "")
-            data["last_answer"] = {"at": last.answered_at, "by": last.answered_by}
-        if silent:
-            until = self.node.store.latest_cosignature_time(peer, self.node.party, peer)
-            data["unanswered_check"] = silent[-1].id
-            data["provable"] = evidence_covers(silent[-1].due, until)
+        data["last_check"] = self._check_json(notice_from_row(ours["last_check"]), now)
+        if ours["latest_answer"] is not None:
+            answer = ours["latest_answer"]
+            data["last_answer"] = {"at": answer.answered_at, "by": answer.answered_by}
+        if silent is not None:
+            until = self.node.store.latest_cosignature_time(peer, party, peer)
+            data["unanswered_check"] = silent.id
+            data["provable"] = evidence_covers(silent.due, until)
         return data
 
-    def desk_checks(self) -> list[dict[str, Any]]:
-        """Every desk check, both ways, newest first."""
+    def desk_checks_page(
+        self, peer: str | None = None, *, limit: int | None = None, before: str | None = None
+    ) -> Page[dict[str, Any]]:
+        """Desk checks, both ways (or only with ``peer``), newest first."""
+        count = page_size(limit)
+        with cursor_errors():
+            start = None if before is None else decode_cursor(DESK_CHECKS_LIST, before, _KEY)
         now = self.node.clock()
-        checks = [view for view in self.views().values() if view.kind == "desk.check"]
-        checks.sort(key=lambda view: (view.time, view.id), reverse=True)
-        return [
-            self._check_json(view, now) | {"direction": view.direction(self.node.party)}
-            for view in checks
-        ]
+        with self.node.store.read() as connection:
+            rows = folds.desk_checks_page(
+                connection, before=_pair(start), limit=count + 1, peer=peer, party=self.node.party
+            )
+        more = len(rows) > count
+        views = [notice_from_row(row) for row in rows[:count]]
+        last = (views[-1].time, views[-1].id) if views else None
+        return Page(
+            [
+                self._check_json(view, now) | {"direction": view.direction(self.node.party)}
+                for view in views
+            ],
+            before=encode_cursor(DESK_CHECKS_LIST, last) if more and last else None,
+            after=None,
+        )
+
+    def desk_checks(self, peer: str | None = None) -> list[dict[str, Any]]:
+        """The newest page of desk checks, both ways, newest first."""
+        return list(self.desk_checks_page(peer).items)
 
     @staticmethod
     def _check_json(view: NoticeView, now: datetime) -> dict[str, Any]:
@@ -476,39 +516,27 @@ class Notices:
             "answered_by": view.answered_by,
         }
 
-    def overdue(self, now: datetime) -> list[NoticeView]:
-        """Overdue acknowledgements, and per link the latest unanswered desk check since
-        the desk last answered: one alarm per silent desk, not one per check."""
-        found = [
-            view
-            for view in self.views().values()
-            if view.kind in NOTIFY_KINDS and view.state(now) == "overdue"
-        ]
-        links = {
-            (view.sender, view.recipient)
-            for view in self.views().values()
-            if view.kind == "desk.check"
-        }
-        for sender, recipient in links:
-            silent = [
-                view
-                for view in self._since_last_answer(self._checks(sender, recipient))
-                if view.state(now) == "overdue"
+    def overdue(self, now: datetime, limit: int = MAX_OVERDUE) -> list[NoticeView]:
+        """Overdue acknowledgements (the latest ``limit``), and per link the latest
+        unanswered desk check since the desk last answered: one alarm per silent desk,
+        not one per check."""
+        stamp = format_time(now)
+        party = self.node.party
+        with self.node.store.read() as connection:
+            found = [
+                notice_from_row(row)
+                for row in folds.overdue_notices(connection, stamp, NOTIFY_KINDS, limit)
             ]
-            found.extend(silent[-1:])
+            for peer in sorted(self.node.peers()):
+                for sender, recipient in ((party, peer), (peer, party)):
+                    silent = folds.desk_summary(connection, sender, recipient, stamp)["silent"]
+                    if silent is not None:
+                        found.append(notice_from_row(silent))
         return found
 
 
-GroupKey = tuple[str, str, str, bytes]
-
-
-def group_key(view: NoticeView) -> GroupKey:
-    """Copies of one broadcast share their sender, kind, notice id and body, byte for byte.
-    The id alone is not enough: the sender chooses it, and could reuse it to hide one
-    notification behind another."""
-    # Sorted-key orjson gives equal bodies equal bytes, and fast (the body was checked).
-    body = orjson.dumps(view.body, option=orjson.OPT_SORT_KEYS)
-    return (view.sender, view.kind, view.notice, hashlib.sha256(body).digest())
+def _pair(key: tuple[object, ...] | None) -> tuple[str, str] | None:
+    return None if key is None else (str(key[0]), str(key[1]))
 
 
 def combined_line_state(link: str, desk: str) -> str:

@@ -13,17 +13,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from openline.core import proofs
 from openline.core.card import Card
 from openline.core.cosignature import Cosignature
 from openline.core.entry import Entry
 from openline.core.errors import OpenlineError
-from openline.core.merkle import MerkleTree
 from openline.core.note import Note, add_signatures
 from openline.core.obligations import (
-    ANSWERED_BY,
     PROVABLE_DEADLINES,
     deadline,
     expects_answer,
@@ -32,8 +28,9 @@ from openline.core.obligations import (
 from openline.core.requests import REQUEST_KINDS
 from openline.core.timefmt import format_time, parse_time
 from openline.node.errors import CommandError
-from openline.store import schema
+from openline.store import Store
 from openline.store.database import StoredCosignature
+from openline.store.tree import open_tree
 
 if TYPE_CHECKING:
     from openline.node.app import Node
@@ -70,12 +67,18 @@ class Prover:
 
     def _with(self, sender: str, recipient: str, cosigned: StoredCosignature) -> bytes:
         line = Cosignature.from_line(cosigned.line)
+        # Evidence a proof was built on stays, whatever heartbeats come after it: the same
+        # proof can be made again, byte for byte.
+        with self.node.store.write() as connection:
+            Store.keep_cosignature(
+                connection, sender, recipient, cosigned.size, cosigned.cosigner, cosigned.timestamp
+            )
         return add_signatures(
             self._owner_note(sender, recipient, cosigned.size), [line.to_note_signature()]
         )
 
     def _included(self, entry: Entry, cosigned: StoredCosignature) -> proofs.IncludedEntry:
-        tree = MerkleTree(self.node.store.leaf_hashes(entry.sender, entry.recipient))
+        tree = open_tree(self.node.store, entry.sender, entry.recipient)
         return proofs.IncludedEntry(
             leaf=entry.leaf,
             index=entry.seq,
@@ -84,13 +87,34 @@ class Prover:
         )
 
     def _first_receipt(self, entry: Entry) -> StoredCosignature | None:
-        """The recipient's earliest cosignature covering the entry: its delivery receipt."""
-        receipts = [
-            c
-            for c in self.node.store.cosignatures(entry.sender, entry.recipient, entry.recipient)
-            if c.size > entry.seq
-        ]
-        return min(receipts, key=lambda c: (c.timestamp, c.size), default=None)
+        """The recipient's earliest cosignature covering the entry: its delivery receipt.
+        The folds know when it was (the earliest receipt covering it, whatever order the
+        receipts came in); for other kinds, the receipt of the smallest covering size."""
+        store = self.node.store
+        delivered = self._delivered_at(entry)
+        if delivered is not None:
+            found = store.first_cosigned(
+                entry.sender,
+                entry.recipient,
+                entry.recipient,
+                above_size=entry.seq,
+                at=int(parse_time(delivered).timestamp()),
+            )
+            if found is not None:
+                return found
+        return store.first_cosigned(
+            entry.sender, entry.recipient, entry.recipient, above_size=entry.seq
+        )
+
+    def _delivered_at(self, entry: Entry) -> str | None:
+        if entry.kind == "hotline.message":
+            message = self.node.message(entry.id)
+            return None if message is None else message["delivered_at"]
+        if entry.kind in REQUEST_KINDS:
+            request = self.node.contacts.find(entry.id)
+            return None if request is None else request.delivered_at
+        notice = self.node.notices.find(entry.id)
+        return None if notice is None else notice.delivered_at
 
     def _delivered(self, entry: Entry) -> tuple[proofs.IncludedEntry, datetime]:
         receipt = self._first_receipt(entry)
@@ -129,31 +153,20 @@ class Prover:
         if receipt is None:
             # Not yet receipted by the requester: the answerer's own timed checkpoint still
             # shows the answer was in its log.
-            own = [
-                c
-                for c in self.node.store.cosignatures(
-                    answer.sender, answer.recipient, answer.sender
-                )
-                if c.size > answer.seq
-            ]
-            receipt = min(own, key=lambda c: (c.timestamp, c.size), default=None)
+            receipt = self.node.store.first_cosigned(
+                answer.sender, answer.recipient, answer.sender, above_size=answer.seq
+            )
         if receipt is None:
             raise _cannot("the answer is in no checkpoint yet", "not-checkpointed")
         return proofs.answer_proof(included_request, self._included(answer, receipt))
 
     def _first_answer_id(self, request: Entry) -> str | None:
-        if request.kind == "hotline.message":  # its acknowledgement, from the message cache
-            with self.node.store.read() as connection:
-                ack_id = connection.execute(
-                    select(schema.messages.c.ack_id).where(schema.messages.c.id == request.id)
-                ).scalar()
-            return None if ack_id is None else str(ack_id)
+        if request.kind == "hotline.message":  # its acknowledgement, from the message fold
+            message = self.node.message(request.id)
+            return None if message is None else message["ack_id"]
         if request.kind not in REQUEST_KINDS:  # a notification or desk check: first answer
-            for stored in self.node.store.entries_of_kinds(sorted(ANSWERED_BY[request.kind])):
-                candidate = Entry.from_leaf(stored.leaf)
-                if is_answer_to(candidate, request):
-                    return candidate.id
-            return None
+            notice = self.node.notices.find(request.id)
+            return None if notice is None else notice.answer_id
         view = self.node.contacts.view(request.id)
         for step in view.history:
             if step.applied and step.entry_id is not None and step.event != "read":
@@ -193,21 +206,19 @@ class Prover:
         if request.kind == "contact.request":  # only a contact request can be withdrawn
             self._not_withdrawn_by(request, due)
         them, us = request.recipient, request.sender
-        timed = self.node.store.cosignatures(them, us, them)
+        store = self.node.store
         earliest = proofs.earliest_final_timestamp(request, delivered)
-        after = [c for c in timed if c.timestamp >= earliest]
-        if not after:
-            last = max((c.timestamp for c in timed), default=None)
+        final = store.first_cosigned(them, us, them, at_least=earliest)
+        if final is None:
+            last = store.latest_cosignature_time(them, us, them)
             seen = "never" if last is None else format_time(datetime.fromtimestamp(last, UTC))
             raise _cannot(
                 f"no checkpoint of {them}'s log timed after the deadline {format_time(due)} "
                 f"(latest: {seen}); it becomes provable once {them} is heard from again",
                 "not-provable-yet",
             )
-        final = min(after, key=lambda c: (c.timestamp, c.size))
         latest = proofs.latest_prefix_timestamp(request)
-        before = [c for c in timed if c.timestamp <= latest and c.size <= final.size]
-        prefix = max(before, key=lambda c: (c.size, c.timestamp), default=None)
+        prefix = store.last_cosigned_before(them, us, them, at_most=latest, max_size=final.size)
         if prefix is not None and prefix.size == 0:
             prefix = None  # an empty prefix hides nothing and needs no checkpoint
         start = 0 if prefix is None else prefix.size
@@ -222,7 +233,7 @@ class Prover:
                     "prove answer instead",
                     "answered",
                 )
-        tree = MerkleTree(self.node.store.leaf_hashes(them, us))
+        tree = open_tree(self.node.store, them, us)
         return proofs.unanswered_proof(
             included,
             prefix_note=None if prefix is None else self._with(them, us, prefix),

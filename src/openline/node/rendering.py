@@ -7,13 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from openline.core.entry import Entry
 from openline.i18n import LanguageError, check_language
 from openline.i18n.render import Facts, render_entry
 from openline.node.errors import CommandError
-from openline.store import schema
 
 if TYPE_CHECKING:
     from openline.node.app import Node
@@ -37,7 +34,7 @@ def facts_for(node: Node, entry: Entry, lang: str) -> Facts:
         "catalogues": node.catalogues.pinned(),
         "names": names,
     }
-    notice = node.notices.views().get(entry.id)
+    notice = node.notices.find(entry.id)
     if notice is not None:
         return Facts(
             **common,
@@ -48,7 +45,7 @@ def facts_for(node: Node, entry: Entry, lang: str) -> Facts:
             lead_time_seconds=notice.lead_time_seconds,
             late_notice=notice.late_notice,
         )
-    request = node.contacts.views(now).get(entry.id)
+    request = node.contacts.find(entry.id, now)
     if request is not None:
         return Facts(
             **common,
@@ -58,19 +55,13 @@ def facts_for(node: Node, entry: Entry, lang: str) -> Facts:
             answered_at=request.answered_at,
         )
     if entry.kind == "hotline.message":
-        table = schema.messages
-        with node.store.read() as connection:
-            row = connection.execute(
-                select(table.c.delivered_at, table.c.ack_due, table.c.ack_time).where(
-                    table.c.id == entry.id
-                )
-            ).first()
-        if row is not None:
+        message = node.message(entry.id)
+        if message is not None:
             return Facts(
                 **common,
-                delivered_at=row.delivered_at,
-                due=row.ack_due,
-                answered_at=row.ack_time,
+                delivered_at=message["delivered_at"],
+                due=message["ack_due"],
+                answered_at=message["ack_time"],
             )
     return Facts(**common)
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from openline.core.timefmt import format_time
 from openline.node.errors import CommandError
-from openline.node.verify import verify_store
 from openline.report import (
     ProvenUpTo,
     Report,
@@ -34,18 +33,21 @@ RENDERERS = {"md": render_markdown, "json": render_json, "html": render_html}
 
 
 def proven_up_to(node: Node, counterpart: str) -> list[ProvenUpTo]:
-    """For each log of the link, the largest checkpoint its recipient has cosigned."""
+    """For each log of the link, the checkpoint its verified mark proves: "proven up to
+    checkpoint N at T" (size 0 and no time while the log has no verified checkpoint)."""
+    from openline.node.verify import proven_marks
+
+    marks = proven_marks(node.store, node.all_cards(), node.key)
     proven = []
     for sender, recipient in ((node.party, counterpart), (counterpart, node.party)):
-        receipts = node.store.cosignatures(sender, recipient, recipient)
-        last = max(receipts, key=lambda c: (c.size, c.timestamp), default=None)
+        mark = marks.get((sender, recipient))
+        size = None if mark is None else mark.checkpoint_size
+        at = None if mark is None else mark.checkpoint_time
         proven.append(
             ProvenUpTo(
                 log=f"{sender}→{recipient}",
-                size=0 if last is None else last.size,
-                time=None
-                if last is None
-                else format_time(datetime.fromtimestamp(last.timestamp, UTC)),
+                size=size or 0,
+                time=None if at is None else format_time(datetime.fromtimestamp(at, UTC)),
             )
         )
     return proven
@@ -64,16 +66,34 @@ def make_report(
 
 
 def report_for(
-    node: Node, counterpart: str, since: datetime | None = None, until: datetime | None = None
+    node: Node,
+    counterpart: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    *,
+    verify: bool = True,
 ) -> Report:
-    """The accountability report with ``counterpart``, from a transcript that verifies."""
+    """The accountability report with ``counterpart``, from a transcript that verifies.
+
+    ``verify`` first checks what was stored since the last verify (never the whole store:
+    the marks say how far it is proven); without it, as on a page load, the report rests
+    on the marks and on how the last verify ended."""
+    from openline.node.verify import last_verify
+
     node.peer(counterpart)
     if since is not None and until is not None and until <= since:
         raise CommandError("--until must be after --since", code="invalid-period", status=422)
-    checked = verify_store(node.store, node.all_cards())
-    if not checked.ok:
+    problem: str | None = None
+    if verify:
+        checked = node.verify(scrub_budget=0)
+        assert checked is not None  # waited for its turn
+        problem = None if checked.ok else checked.problems[0]
+    else:
+        last = last_verify(node.store)
+        problem = None if last is None or last.get("ok") else str(last.get("problem"))
+    if problem is not None:
         raise CommandError(
-            f"the transcript does not verify ({checked.problems[0]}): no report is made from it",
+            f"the transcript does not verify ({problem}): no report is made from it",
             code="transcript-unverified",
             status=409,
         )
@@ -83,7 +103,7 @@ def report_for(
         for party, card in node.all_cards().items()
     }
     return build_report(
-        list(node.contacts.views(now).values()),
+        node.contacts.of_link(counterpart, since, until, now),
         party=node.party,
         counterpart=counterpart,
         since=since,

@@ -96,6 +96,29 @@ async def watch_deadlines(node: Node) -> None:
         await asyncio.sleep(WATCH_SECONDS)
 
 
+BACKGROUND_SCRUB = 2000  # old entries re-checked per background run: a whole 1M log a week
+
+
+async def keep_verified(node: Node) -> None:
+    """Every ``verify_seconds``, check what was stored since the last verify (and a slice
+    of the rest) in one worker thread, so reports and the counterpart page can say "proven
+    up to checkpoint N at T" without verifying on a page load."""
+    period = node.config.verify_seconds
+    if period <= 0:
+        return
+    while True:
+        await asyncio.sleep(period)
+        try:
+            report = await anyio.to_thread.run_sync(
+                lambda: node.verify(scrub_budget=BACKGROUND_SCRUB, workers=1, wait=False)
+            )
+        except Exception:
+            log.exception("background verify failed")
+            continue
+        if report is not None and not report.ok:
+            log.error("VERIFY FAILED: %s", report.problems[0])
+
+
 def send_due_desk_checks(node: Node, since: datetime) -> None:
     due = node.notices.due_desk_checks(since)
     if due:
@@ -113,12 +136,14 @@ def create_app(
         node.running = True
         senders.start()
         watcher = asyncio.create_task(watch_deadlines(node), name="deadline-watcher")
+        verifier = asyncio.create_task(keep_verified(node), name="background-verify")
         try:
             yield
         finally:
             node.running = False
             watcher.cancel()
-            await asyncio.gather(watcher, return_exceptions=True)
+            verifier.cancel()
+            await asyncio.gather(watcher, verifier, return_exceptions=True)
             await senders.stop()
 
     app = FastAPI(

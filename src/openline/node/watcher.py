@@ -10,16 +10,16 @@ restarted node raises them again from the transcript.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from openline.core.notices import NoticeView
-from openline.core.requests import OVERDUE
 from openline.core.timefmt import format_time
-from openline.store import schema
+from openline.node.projections import request_from_row
+from openline.store import projection as folds
 
 if TYPE_CHECKING:
     from openline.node.app import Node
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("openline.watcher")
 
 MAX_MESSAGE_ALARMS = 200
+MAX_ALARMS = 200  # of requests and of notices: the latest, the floor counts the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,22 +45,28 @@ class Alarm:
 
 
 def overdue(node: Node, now: datetime) -> list[Alarm]:
-    """Every obligation past its deadline at ``now``, ours and theirs (``raised_at`` = due)."""
+    """Obligations past their deadline at ``now``, ours and theirs (``raised_at`` = due):
+    the latest :data:`MAX_ALARMS` of each kind, read through the fold tables' indexes."""
+    stamp = format_time(now)
     found: list[Alarm] = []
-    for view in node.contacts.views(now).values():
-        if view.state in OVERDUE and view.due is not None:
-            found.append(
-                Alarm(
-                    id=view.id,
-                    kind=view.state,
-                    owed_by=view.counterpart,
-                    owed_to=view.requester,
-                    due=view.due,
-                    subject=view.subject,
-                    raised_at=view.due,
-                )
+    with node.store.read() as connection:
+        requests = folds.overdue_requests(connection, stamp, MAX_ALARMS)
+        messages = folds.overdue_messages(connection, stamp, MAX_MESSAGE_ALARMS)
+    for row in requests:
+        view = request_from_row(row).at(now)
+        assert view.due is not None  # an armed deadline has passed: there is a due time
+        found.append(
+            Alarm(
+                id=view.id,
+                kind=view.state,
+                owed_by=view.counterpart,
+                owed_to=view.requester,
+                due=view.due,
+                subject=view.subject,
+                raised_at=view.due,
             )
-    for notice in node.notices.overdue(now):
+        )
+    for notice in node.notices.overdue(now, MAX_ALARMS):
         assert notice.due is not None  # an overdue copy was delivered, so it has a deadline
         found.append(
             Alarm(
@@ -72,15 +79,7 @@ def overdue(node: Node, now: datetime) -> list[Alarm]:
                 raised_at=notice.due,
             )
         )
-    table = schema.messages
-    with node.store.read() as connection:
-        rows = connection.execute(
-            select(table.c.id, table.c.sender, table.c.recipient, table.c.ack_due, table.c.text)
-            .where(table.c.ack_id.is_(None), table.c.ack_due < format_time(now))
-            .order_by(table.c.ack_due.desc())
-            .limit(MAX_MESSAGE_ALARMS)
-        ).all()
-    for row in rows:
+    for row in messages:
         found.append(
             Alarm(
                 id=row.id,
@@ -104,13 +103,23 @@ def notice_subject(notice: NoticeView) -> str:
     return f"incident {body['category']}: {body['description']}"[:120]
 
 
+FRESH_SECONDS = 0.5
+
+
 class DeadlineWatcher:
     def __init__(self, node: Node) -> None:
         self.node = node
         self.active: dict[str, Alarm] = {}
+        self._ticked: float | None = None  # monotonic time of the last tick
+        self._lock = threading.Lock()
 
     def tick(self) -> list[Alarm]:
         """Re-evaluate; return the alarms raised by this tick."""
+        with self._lock:
+            self._ticked = time.monotonic()
+            return self._tick()
+
+    def _tick(self) -> list[Alarm]:
         now = self.node.clock()
         current = {alarm.id + alarm.kind: alarm for alarm in overdue(self.node, now)}
         raised: list[Alarm] = []
@@ -135,4 +144,10 @@ class DeadlineWatcher:
         return raised
 
     def alarms(self) -> list[Alarm]:
+        """The active alarms, re-evaluated first unless a tick ran within the last half
+        second: what a page or ``status`` shows agrees with the deadlines it shows, even
+        between two of the loop's ticks, while many open tabs share one evaluation."""
+        last = self._ticked
+        if last is None or time.monotonic() - last > FRESH_SECONDS:
+            self.tick()
         return sorted(self.active.values(), key=lambda alarm: alarm.due)

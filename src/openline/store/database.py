@@ -38,6 +38,7 @@ from openline.core.cosignature import Cosignature
 from openline.core.entry import Entry
 from openline.core.link import EquivocationEvidence, RefTarget
 from openline.store import schema
+from openline.store.bulk import insert_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,21 +153,21 @@ class Store:
 
     @staticmethod
     def insert_entries(connection: Connection, entries: Sequence[Entry], stored_at: str) -> None:
-        if not entries:
-            return
-        connection.execute(
-            insert(schema.entries),
+        insert_rows(
+            connection,
+            schema.entries,
+            _ENTRY_COLUMNS,
             [
-                {
-                    "log_sender": entry.sender,
-                    "log_recipient": entry.recipient,
-                    "seq": entry.seq,
-                    "id": entry.id,
-                    "leaf": entry.leaf,
-                    "kind": entry.kind,
-                    "time": entry.time,
-                    "stored_at": stored_at,
-                }
+                (
+                    entry.sender,
+                    entry.recipient,
+                    entry.seq,
+                    entry.id,
+                    entry.leaf,
+                    entry.kind,
+                    entry.time,
+                    stored_at,
+                )
                 for entry in entries
             ],
         )
@@ -215,6 +216,100 @@ class Store:
             return [_stored_entry(row) for row in connection.execute(query)]
         with self.read() as own:
             return [_stored_entry(row) for row in own.execute(query)]
+
+    @staticmethod
+    def leaves_by_id(connection: Connection, ids: Sequence[str]) -> dict[str, bytes]:
+        """The leaves of these entries, read on the given connection (a write transaction
+        sees its own rows)."""
+        if not ids:
+            return {}
+        table = schema.entries
+        rows = connection.execute(select(table.c.id, table.c.leaf).where(table.c.id.in_(list(ids))))
+        return {row.id: bytes(row.leaf) for row in rows}
+
+    @staticmethod
+    def logs(connection: Connection) -> list[tuple[str, str]]:
+        """Every log that holds entries."""
+        table = schema.entries
+        rows = connection.execute(
+            select(table.c.log_sender, table.c.log_recipient)
+            .distinct()
+            .order_by(table.c.log_sender, table.c.log_recipient)
+        )
+        return [(row.log_sender, row.log_recipient) for row in rows]
+
+    @staticmethod
+    def entry_chunks(
+        connection: Connection,
+        sender: str,
+        recipient: str,
+        kinds: Iterable[str],
+        chunk: int,
+    ) -> Iterator[list[StoredEntry]]:
+        """The log's entries of these kinds in seq order, ``chunk`` at a time (keyset by seq,
+        so memory stays bounded whatever the log's length)."""
+        table = schema.entries
+        wanted = sorted(kinds)
+        after = -1
+        while True:
+            rows = connection.execute(
+                select(table)
+                .where(
+                    table.c.log_sender == sender,
+                    table.c.log_recipient == recipient,
+                    table.c.seq > after,
+                    table.c.kind.in_(wanted),
+                )
+                .order_by(table.c.seq)
+                .limit(chunk)
+            ).all()
+            if not rows:
+                return
+            found = [_stored_entry(row) for row in rows]
+            yield found
+            after = found[-1].seq
+
+    @staticmethod
+    def receipt_firsts(
+        connection: Connection, sender: str, recipient: str
+    ) -> Iterator[tuple[int, int]]:
+        """The log's receipts (cosignatures by its recipient) as the earliest
+        ``(size, timestamp)`` of each size, smallest size first."""
+        table = schema.cosignatures
+        rows = connection.execute(
+            select(table.c.size, func.min(table.c.timestamp))
+            .where(
+                table.c.log_sender == sender,
+                table.c.log_recipient == recipient,
+                table.c.cosigner == recipient,
+                table.c.size > 0,
+            )
+            .group_by(table.c.size)
+            .order_by(table.c.size)
+        )
+        for size, timestamp in rows:
+            yield int(size), int(timestamp)
+
+    @staticmethod
+    def latest_cosignature_time_in(
+        connection: Connection, sender: str, recipient: str, cosigner: str
+    ) -> int | None:
+        """The latest timestamp of ``cosigner``'s cosignatures of the log, read on the given
+        connection (inside a write transaction, before adding one)."""
+        table = schema.cosignatures
+        value = connection.execute(
+            select(func.max(table.c.timestamp)).where(
+                table.c.log_sender == sender,
+                table.c.log_recipient == recipient,
+                table.c.cosigner == cosigner,
+            )
+        ).scalar()
+        return None if value is None else int(value)
+
+    @staticmethod
+    def latest_receipt_time(connection: Connection, sender: str, recipient: str) -> int | None:
+        """The latest timestamp of the log's receipts (cosignatures by its recipient)."""
+        return Store.latest_cosignature_time_in(connection, sender, recipient, recipient)
 
     def entries_of_kinds(self, kinds: Sequence[str]) -> list[StoredEntry]:
         """Every entry of these kinds, in every log (served by the ``entries_by_kind`` index
@@ -278,8 +373,15 @@ class Store:
 
     @staticmethod
     def insert_cosignature(
-        connection: Connection, sender: str, recipient: str, size: int, cosignature: Cosignature
+        connection: Connection,
+        sender: str,
+        recipient: str,
+        size: int,
+        cosignature: Cosignature,
+        *,
+        keep: bool = False,
     ) -> None:
+        """Store a cosignature (``keep``: as evidence that compaction leaves alone)."""
         _insert_ignoring_duplicates(
             connection,
             schema.cosignatures,
@@ -291,8 +393,123 @@ class Store:
                 "timestamp": cosignature.timestamp,
                 "line": cosignature.to_line(),
                 "seen": _next_seen(schema.cosignatures, sender, recipient),
+                "keep": int(keep),
             },
         )
+        Store.compact_cosignatures(
+            connection, sender, recipient, size, cosignature.name, cosignature.timestamp
+        )
+
+    @staticmethod
+    def compact_cosignatures(
+        connection: Connection, sender: str, recipient: str, size: int, cosigner: str, new: int
+    ) -> None:
+        """Keep, of one cosigner's cosignatures of one size, the first and the latest, and
+        any marked as evidence (``keep``): an idle link's heartbeats re-cosign the same
+        size every period, and the ones between say nothing the two ends do not.
+
+        The first is the receipt that delivered the entries it newly covers, the latest
+        says the line was up (and, for a self-cosignature, that the log had not grown) as
+        late as anyone can show; any time in between is implied by the two. So the rows a
+        link adds while idle stay bounded (two per cosigner and size), while every new
+        size (new entries) keeps its own. The row just stored (``new``, its timestamp) is
+        never deleted, even when a clock that stepped back timed it between the two: it
+        holds the log's latest storing order, which an incremental verify counts from."""
+        table = schema.cosignatures
+        group = (
+            table.c.log_sender == sender,
+            table.c.log_recipient == recipient,
+            table.c.size == size,
+            table.c.cosigner == cosigner,
+        )
+        bounds = connection.execute(
+            select(func.min(table.c.timestamp), func.max(table.c.timestamp), func.count()).where(
+                *group
+            )
+        ).one()
+        if int(bounds[2]) <= 2:
+            return
+        connection.execute(
+            delete(table).where(
+                *group,
+                table.c.keep == 0,
+                table.c.timestamp > bounds[0],
+                table.c.timestamp < bounds[1],
+                table.c.timestamp != new,
+            )
+        )
+
+    @staticmethod
+    def keep_cosignature(
+        connection: Connection, sender: str, recipient: str, size: int, cosigner: str, at: int
+    ) -> None:
+        """Mark a cosignature as evidence a proof rests on: compaction leaves it alone."""
+        table = schema.cosignatures
+        connection.execute(
+            update(table)
+            .where(
+                table.c.log_sender == sender,
+                table.c.log_recipient == recipient,
+                table.c.size == size,
+                table.c.cosigner == cosigner,
+                table.c.timestamp == at,
+            )
+            .values(keep=1)
+        )
+
+    def first_cosigned(
+        self,
+        sender: str,
+        recipient: str,
+        cosigner: str,
+        *,
+        above_size: int = -1,
+        at_least: int | None = None,
+        at: int | None = None,
+    ) -> StoredCosignature | None:
+        """The earliest cosignature by ``cosigner`` of a size above ``above_size``
+        (timed at or after ``at_least``, or exactly at ``at``): smallest size first, or
+        earliest time first when a time bound is given. One index range, read until the
+        first match."""
+        table = schema.cosignatures
+        query = select(table).where(
+            table.c.log_sender == sender,
+            table.c.log_recipient == recipient,
+            table.c.cosigner == cosigner,
+            table.c.size > above_size,
+        )
+        if at is not None:
+            query = query.where(table.c.timestamp == at).order_by(table.c.size)
+        elif at_least is not None:
+            query = query.where(table.c.timestamp >= at_least).order_by(
+                table.c.timestamp, table.c.size
+            )
+        else:
+            query = query.order_by(table.c.size, table.c.timestamp)
+        with self.read() as connection:
+            row = connection.execute(query.limit(1)).first()
+        return None if row is None else _cosignature(row)
+
+    def last_cosigned_before(
+        self, sender: str, recipient: str, cosigner: str, *, at_most: int, max_size: int
+    ) -> StoredCosignature | None:
+        """The latest cosignature by ``cosigner`` timed at or before ``at_most`` of a size
+        no larger than ``max_size``."""
+        table = schema.cosignatures
+        with self.read() as connection:
+            row = connection.execute(
+                select(table)
+                .where(
+                    table.c.log_sender == sender,
+                    table.c.log_recipient == recipient,
+                    table.c.cosigner == cosigner,
+                    table.c.timestamp <= at_most,
+                    table.c.size <= max_size,
+                )
+                .order_by(table.c.timestamp.desc(), table.c.size.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else _cosignature(row)
 
     def checkpoints(self, sender: str, recipient: str) -> list[tuple[int, bytes, bytes]]:
         table = schema.checkpoints
@@ -339,17 +556,7 @@ class Store:
             query = query.where(table.c.size == size)
         with self.read() as connection:
             rows = connection.execute(query.order_by(table.c.size, table.c.timestamp))
-            return [
-                StoredCosignature(
-                    row.log_sender,
-                    row.log_recipient,
-                    int(row.size),
-                    row.cosigner,
-                    int(row.timestamp),
-                    row.line,
-                )
-                for row in rows
-            ]
+            return [_cosignature(row) for row in rows]
 
     def delivery_receipts(
         self, logs: Iterable[tuple[str, str]] | None = None
@@ -379,6 +586,23 @@ class Store:
                     (int(row.size), int(row.first))
                 )
         return found
+
+    def latest_cosigned(self, sender: str, recipient: str, cosigner: str) -> tuple[int, int] | None:
+        """The largest size ``cosigner`` has cosigned of the log, with the latest time it
+        did so: ``(size, timestamp)``, or None. One index lookup."""
+        table = schema.cosignatures
+        with self.read() as connection:
+            row = connection.execute(
+                select(table.c.size, table.c.timestamp)
+                .where(
+                    table.c.log_sender == sender,
+                    table.c.log_recipient == recipient,
+                    table.c.cosigner == cosigner,
+                )
+                .order_by(table.c.size.desc(), table.c.timestamp.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else (int(row.size), int(row.timestamp))
 
     def cosigned_size(self, sender: str, recipient: str, cosigner: str) -> int:
         """The largest size of the log that ``cosigner`` has cosigned (0 when none)."""
@@ -425,10 +649,12 @@ class Store:
             )
         )
 
-    def equivocations(self) -> list[dict[str, Any]]:
+    def equivocations(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The first ``limit`` pieces of equivocation evidence, oldest first (the first
+        conflict of a log is the one that matters; the rest are counted)."""
         table = schema.equivocations
         with self.read() as connection:
-            rows = connection.execute(select(table).order_by(table.c.n))
+            rows = connection.execute(select(table).order_by(table.c.n).limit(limit))
             return [
                 {
                     "sender": row.log_sender,
@@ -439,6 +665,13 @@ class Store:
                 }
                 for row in rows
             ]
+
+    def equivocation_count(self) -> int:
+        with self.read() as connection:
+            count = connection.execute(
+                select(func.count()).select_from(schema.equivocations)
+            ).scalar()
+        return int(count or 0)
 
     # --- peers ------------------------------------------------------------------------------
 
@@ -554,6 +787,9 @@ class Store:
             connection.execute(delete(table))
 
 
+_ENTRY_COLUMNS = ("log_sender", "log_recipient", "seq", "id", "leaf", "kind", "time", "stored_at")
+
+
 def _next_seen(table: Table, sender: str, recipient: str) -> Any:
     """The storing order of a row about to be inserted: one past the log's latest (read
     inside the insert, under the write lock, so two rows never share a number)."""
@@ -596,6 +832,17 @@ def _officer(row: Any) -> OfficerRow:
         created_at=row.created_at,
         changed_at=row.changed_at,
         lang=row.lang,
+    )
+
+
+def _cosignature(row: Any) -> StoredCosignature:
+    return StoredCosignature(
+        row.log_sender,
+        row.log_recipient,
+        int(row.size),
+        row.cosigner,
+        int(row.timestamp),
+        row.line,
     )
 
 

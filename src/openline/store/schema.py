@@ -153,7 +153,75 @@ messages = Table(
     Column("ack_officer", Text, nullable=True),
 )
 
-CACHE_TABLES = (messages,)
+# A contact request or request for explanation, as the fold (``core.requests``) last left
+# it: re-folded from its own follow-ups whenever one arrives or a receipt first covers it,
+# so its cost is that request's history, never the log's. ``state`` is the state as of its
+# last event; ``armed_due``/``overdue_state`` say when and into what a deadline turns it, so
+# a query at any time computes the state at that time without a fold.
+requests = Table(
+    "requests",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("requester", Text, nullable=False),
+    Column("counterpart", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("time", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("due", Text, nullable=True),
+    Column("armed_due", Text, nullable=True),
+    Column("overdue_state", Text, nullable=True),
+    Column("owed", Integer, nullable=False),
+    Column("delivered_at", Text, nullable=True),
+    Column("follow_ups", Text, nullable=False),  # JSON list of the ids that ref it
+    Column("view", Text, nullable=False),  # JSON of RequestView.to_dict()
+)
+
+# One copy of a notification or incident report, or one desk check, with its delivery and
+# its first answer (``core.notices``). Copies of one broadcast share ``group_key``; the
+# ``leader`` (the copy with the smallest id) stands for the group in listings.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("sender", Text, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("time", Text, nullable=False),
+    Column("notice", Text, nullable=False),
+    Column("group_key", Text, nullable=False),
+    Column("leader", Integer, nullable=False),
+    Column("precedence", Text, nullable=False),
+    Column("delivered_at", Text, nullable=True),
+    Column("due", Text, nullable=True),
+    Column("answer_id", Text, nullable=True),
+    Column("answered_at", Text, nullable=True),
+    Column("answered_by", Text, nullable=True),
+    Column("lead_time_seconds", BigInteger, nullable=True),
+    Column("late_notice", Integer, nullable=True),
+    Column("body", Text, nullable=False),  # JSON of the signed body
+)
+
+# What someone still owes an answer to, in either direction, whatever its kind: the watch
+# floor reads the most urgent of these through one index, never the whole history. A row
+# leaves when its item is answered (or closed, for a request).
+open_items = Table(
+    "open_items",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("sender", Text, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("time", Text, nullable=False),
+    Column("rank", Integer, nullable=False),  # precedence: 0 flash .. 3 routine
+    Column("deadline", Text, nullable=True),
+    # The deadline, or "~" (after every time) while there is none: one index sorts by it.
+    Column("sort_deadline", Text, nullable=False),
+)
+
+CACHE_TABLES = (messages, requests, notices, open_items)
 
 # --- bookkeeping ----------------------------------------------------------------------------
 
@@ -184,6 +252,47 @@ meta = Table(
 )
 
 Index("messages_by_peer", messages.c.sender, messages.c.recipient, messages.c.seq)
+# The latest acknowledged messages, for the floor's "recent" list; an unacknowledged message
+# (the bulk of the hot path's inserts) is not in this index until it is acknowledged.
+Index(
+    "messages_acknowledged_by_time",
+    messages.c.time,
+    messages.c.id,
+    sqlite_where=messages.c.ack_id.is_not(None),
+    postgresql_where=messages.c.ack_id.is_not(None),
+)
+Index("requests_by_time", requests.c.time, requests.c.id)
+Index("requests_by_log", requests.c.requester, requests.c.counterpart, requests.c.seq)
+Index("requests_by_link_time", requests.c.requester, requests.c.counterpart, requests.c.time)
+Index(
+    "requests_armed",
+    requests.c.armed_due,
+    sqlite_where=requests.c.armed_due.is_not(None),
+    postgresql_where=requests.c.armed_due.is_not(None),
+)
+Index("notices_by_group", notices.c.group_key)
+Index("notices_by_notice", notices.c.notice)
+Index(
+    "notices_leaders",
+    notices.c.time,
+    notices.c.id,
+    sqlite_where=notices.c.leader == 1,
+    postgresql_where=notices.c.leader == 1,
+)
+Index("notices_by_log", notices.c.sender, notices.c.recipient, notices.c.kind, notices.c.seq)
+Index(
+    "notices_unanswered",
+    notices.c.due,
+    sqlite_where=notices.c.answer_id.is_(None),
+    postgresql_where=notices.c.answer_id.is_(None),
+)
+Index(
+    "open_items_by_urgency",
+    open_items.c.rank,
+    open_items.c.sort_deadline,
+    open_items.c.time,
+    open_items.c.id,
+)
 # What is owed an acknowledgement, by deadline: the watcher reads it every second.
 Index(
     "messages_unacknowledged",
@@ -206,6 +315,13 @@ Index(
     cosignatures.c.log_sender,
     cosignatures.c.log_recipient,
     cosignatures.c.seen,
+)
+Index(
+    "cosignatures_by_time",
+    cosignatures.c.log_sender,
+    cosignatures.c.log_recipient,
+    cosignatures.c.cosigner,
+    cosignatures.c.timestamp,
 )
 Index(
     "cosignatures_by_cosigner",
