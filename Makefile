@@ -21,15 +21,22 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# pytest exits 5 when it collected nothing: treat that as the failure it is.
+# pytest exits 5 when it collected nothing: treat that as the failure it is. The suite runs
+# on every core (pytest-xdist): most of its time is real nodes waiting on real deadlines.
 test: lint
-	$(BIN)/pytest -q; code=$$?; \
+	$(BIN)/pytest -q -n auto; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$code
 
 bench: setup
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/notices.py
 	$(BIN)/python benchmarks/console.py
+
+# Issue 11: what a node costs as its history grows (10k and 100k entries; builds are cached in
+# benchmarks/.cache/). Pass ARGS, e.g. make bench-history ARGS='--sizes 10000,100000,1000000'.
+.PHONY: bench-history
+bench-history: setup
+	$(BIN)/python benchmarks/history.py $(ARGS)
 
 # Extract the translatable strings of src/openline/i18n and merge them into each language's
 # catalog; then translate the new entries in src/openline/i18n/locales/*/LC_MESSAGES/*.po.
