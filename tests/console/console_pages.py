@@ -18,6 +18,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from openline.core.entry import Entry
 from openline.node.app import Node
 from openline.node.server import create_app
+from openline.store import Store
 from pair import pump
 
 with warnings.catch_warnings():
@@ -197,7 +198,9 @@ def officer(node: Node, username: str, role: str = "duty-officer") -> Console:
 
 def stored(node: Node) -> int:
     """Every entry the node holds, in every log, both directions."""
-    return sum(len(node.store.entries(s, r)) for s, r in node.store.all_logs())
+    with node.store.read() as connection:
+        logs = Store.logs(connection)
+    return sum(len(node.store.entries(s, r)) for s, r in logs)
 
 
 def entries(node: Node, sender: str, recipient: str) -> list[Entry]:

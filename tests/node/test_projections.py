@@ -77,7 +77,13 @@ def all_entries(node: Node) -> list[Entry]:
 
 
 def deliveries(node: Node) -> dict[tuple[str, str], DeliveryTimes]:
-    return {log: DeliveryTimes(pairs) for log, pairs in node.store.delivery_receipts().items()}
+    with node.store.read() as connection:
+        return {
+            (sender, recipient): DeliveryTimes(
+                list(Store.receipt_firsts(connection, sender, recipient))
+            )
+            for sender, recipient in Store.logs(connection)
+        }
 
 
 def official(name: str) -> Official:

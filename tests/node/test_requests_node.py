@@ -157,7 +157,7 @@ def test_commands_refuse_what_the_state_does_not_allow(tmp_path: Path) -> None:
     with pytest.raises(CommandError) as late:
         prc.contacts.respond(request_id, Answer("accept", slot=1))
     assert late.value.code == "invalid-transition"
-    assert prc.store.leaf_hashes("prc-mnd", "us-dod") == []  # nothing signed for the refusals
+    assert prc.store.entries("prc-mnd", "us-dod") == []  # nothing signed for the refusals
 
 
 def test_request_views_follow_new_entries_without_a_stale_cache(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import random
 import anyio.to_thread
 import httpx
 
+from openline.core.checkpoint import Checkpoint
 from openline.core.cosignature import Cosignature
 from openline.core.fedauth import sign_request
 from openline.node.app import Node
@@ -39,6 +40,9 @@ class PeerSender:
         self.wake = asyncio.Event()
         self.next_seq: int | None = None
         self._last_exchange = 0.0
+        # The previous receipt, being stored while the next batch is on its way: storing a
+        # receipt is a durable commit, and the peer can check the next batch meanwhile.
+        self._recording: asyncio.Task[None] | None = None
 
     def poke(self) -> None:
         self.wake.set()
@@ -53,8 +57,14 @@ class PeerSender:
             self.wake.clear()
             try:
                 sent_something = await self._step(loop.time())
+                if not sent_something:
+                    await self._recorded()  # idle: every receipt stored before sleeping
                 failures = 0
             except Exception as error:  # noqa: BLE001 - a sender never dies; it backs off
+                # Start again from what is stored: a receipt not recorded means its
+                # entries are sent again, which the peer answers as duplicates.
+                await self.finish()
+                self.next_seq = None
                 failures += 1
                 message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
                 node.record_failure(self.peer, message)
@@ -78,10 +88,38 @@ class PeerSender:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wake.wait(), timeout=seconds)
 
+    async def finish(self) -> None:
+        """Let a receipt being stored finish (its failure is the next attempt's business)."""
+        with contextlib.suppress(Exception):
+            await self._recorded()
+
+    async def _recorded(self) -> None:
+        """Wait for the receipt being stored, raising what storing it raised."""
+        recording, self._recording = self._recording, None
+        if recording is not None:
+            await recording
+
+    async def _record(
+        self,
+        previous: asyncio.Task[None] | None,
+        checkpoint: Checkpoint,
+        note: bytes,
+        cosignature: Cosignature,
+    ) -> None:
+        if previous is not None:
+            await previous  # receipts are stored in the order they came
+        recorded = await anyio.to_thread.run_sync(
+            self.node.record_receipt, self.peer, checkpoint, note, cosignature
+        )
+        if not recorded:
+            raise RuntimeError(f"{self.peer} answered with a cosignature that does not verify")
+
     async def _step(self, now: float) -> bool:
         """Send one batch if anything is pending, or a heartbeat if due. True if a batch of
         entries went out (so the caller loops at once)."""
         node = self.node
+        if self._recording is not None and self._recording.done():
+            await self._recorded()  # surfaces a failure to store the previous receipt
         if self.next_seq is None:
             self.next_seq = await anyio.to_thread.run_sync(node.delivered_size, self.peer)
         size = node.outgoing(self.peer).size
@@ -122,11 +160,9 @@ class PeerSender:
             error = payload.get("error", {})
             raise RuntimeError(f"{self.peer} refused: {error.get('code')}: {error.get('message')}")
         cosignature = Cosignature.from_line(payload["cosignature"])
-        recorded = await anyio.to_thread.run_sync(
-            node.record_receipt, self.peer, checkpoint, note, cosignature
+        self._recording = asyncio.create_task(
+            self._record(self._recording, checkpoint, note, cosignature)
         )
-        if not recorded:
-            raise RuntimeError(f"{self.peer} answered with a cosignature that does not verify")
         self.next_seq = end
         self._last_exchange = asyncio.get_running_loop().time()
         return bool(leaves)

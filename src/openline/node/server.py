@@ -69,6 +69,8 @@ class Senders:
         for task in self.tasks.values():
             task.cancel()
         await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        for sender in self.loops.values():
+            await sender.finish()  # a receipt being stored is stored before the store closes
         await self.client.aclose()
 
 

@@ -25,7 +25,6 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -182,16 +181,6 @@ class Store:
         ).scalar()
         return 0 if value is None else int(value) + 1
 
-    def leaf_hashes(self, sender: str, recipient: str) -> list[bytes]:
-        table = schema.entries
-        with self.read() as connection:
-            rows = connection.execute(
-                select(table.c.id)
-                .where(table.c.log_sender == sender, table.c.log_recipient == recipient)
-                .order_by(table.c.seq)
-            )
-            return [bytes.fromhex(row.id) for row in rows]
-
     def entries(
         self,
         sender: str,
@@ -345,12 +334,6 @@ class Store:
             if row is None
             else RefTarget(row.kind, row.log_sender, row.log_recipient, row.time)
         )
-
-    def all_logs(self) -> list[tuple[str, str]]:
-        table = schema.entries
-        with self.read() as connection:
-            rows = connection.execute(select(table.c.log_sender, table.c.log_recipient).distinct())
-            return [(row.log_sender, row.log_recipient) for row in rows]
 
     # --- checkpoints and cosignatures --------------------------------------------------------
 
@@ -511,16 +494,6 @@ class Store:
             ).first()
         return None if row is None else _cosignature(row)
 
-    def checkpoints(self, sender: str, recipient: str) -> list[tuple[int, bytes, bytes]]:
-        table = schema.checkpoints
-        with self.read() as connection:
-            rows = connection.execute(
-                select(table.c.size, table.c.root, table.c.note)
-                .where(table.c.log_sender == sender, table.c.log_recipient == recipient)
-                .order_by(table.c.size)
-            )
-            return [(int(row.size), row.root, row.note) for row in rows]
-
     def checkpoint_note(self, sender: str, recipient: str, size: int) -> bytes | None:
         table = schema.checkpoints
         with self.read() as connection:
@@ -557,35 +530,6 @@ class Store:
         with self.read() as connection:
             rows = connection.execute(query.order_by(table.c.size, table.c.timestamp))
             return [_cosignature(row) for row in rows]
-
-    def delivery_receipts(
-        self, logs: Iterable[tuple[str, str]] | None = None
-    ) -> dict[tuple[str, str], list[tuple[int, int]]]:
-        """Each log's receipts (the cosignatures made by its recipient), as the earliest
-        ``(size, timestamp)`` per size: heartbeats re-cosign a size many times over."""
-        table = schema.cosignatures
-        query = (
-            select(
-                table.c.log_sender,
-                table.c.log_recipient,
-                table.c.size,
-                func.min(table.c.timestamp).label("first"),
-            )
-            .where(table.c.cosigner == table.c.log_recipient)
-            .group_by(table.c.log_sender, table.c.log_recipient, table.c.size)
-        )
-        if logs is not None:
-            wanted = sorted(set(logs))
-            if not wanted:
-                return {}
-            query = query.where(tuple_(table.c.log_sender, table.c.log_recipient).in_(wanted))
-        found: dict[tuple[str, str], list[tuple[int, int]]] = {}
-        with self.read() as connection:
-            for row in connection.execute(query):
-                found.setdefault((row.log_sender, row.log_recipient), []).append(
-                    (int(row.size), int(row.first))
-                )
-        return found
 
     def latest_cosigned(self, sender: str, recipient: str, cosigner: str) -> tuple[int, int] | None:
         """The largest size ``cosigner`` has cosigned of the log, with the latest time it
