@@ -647,14 +647,14 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
             title_key="transcript",
         )
 
-    def render_rows(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-        from openline.node.rendering import render_entry_for
+    def render_rows(rows: list[tuple[dict[str, Any], Any]], lang: str) -> list[dict[str, Any]]:
+        from openline.node.rendering import reader_language, render_parsed
 
-        shown = []
-        for row in rows:
-            rendered = render_entry_for(node, row["id"], lang)["rendered"]
-            shown.append(row | {"rendered": rendered})
-        return shown
+        reader = reader_language(node, lang)
+        return [
+            row | {"rendered": render_parsed(node, entry, reader)["rendered"]}
+            for row, entry in rows
+        ]
 
     @router.post("/verify")
     async def verify(request: Request) -> Response:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from openline.core.entry import Entry
 from openline.core.notices import NoticeView
 from openline.core.notify import geometry_to_geojson
 from openline.core.paging import Page
@@ -320,11 +321,11 @@ TRANSCRIPT_SHOWN = 200
 
 def transcript(
     node: Node, peer: str, before: str | None = None, after: str | None = None
-) -> Page[dict[str, Any]]:
+) -> Page[tuple[dict[str, Any], Entry]]:
     """A page of both directions of the link with ``peer``, newest first. An outgoing
     entry is ``delivered`` once the peer's cosigned checkpoint covers it; everything
     received was cosigned by this node on receipt."""
-    page = node.log_page(peer, TRANSCRIPT_SHOWN, before=before, after=after)
+    page = node.log_entries(peer, TRANSCRIPT_SHOWN, before=before, after=after)
     return Page(list(reversed(page.items)), page.before, page.after)
 
 

@@ -696,6 +696,17 @@ class Node:
         ``limit`` entries before the place ``before`` names (or the newest of all), or the
         oldest after ``after``; in time order either way. Reads two index ranges of at most
         ``limit`` rows and nothing else, however long the logs."""
+        page = self.log_entries(peer, limit, before, after)
+        return Page([row for row, _ in page.items], page.before, page.after)
+
+    def log_entries(
+        self,
+        peer: str,
+        limit: int | None = None,
+        before: str | None = None,
+        after: str | None = None,
+    ) -> Page[tuple[dict[str, Any], Entry]]:
+        """:meth:`log_page`, each row with its entry as read and checked."""
         self.peer(peer)
         count = page_size(limit)
         with self.store.read() as connection:
@@ -707,28 +718,31 @@ class Node:
             messages = folds.message_rows(connection, ids)
         delivered = self.delivered_size(peer)
         now = format_time(self.clock())
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[dict[str, Any], Entry]] = []
         for stored in page.items:
             entry = Entry.from_leaf(stored.leaf)
             outgoing = stored.sender == self.party
             row = messages.get(entry.id)
             view = None if row is None else self._message_json(row, now)
             rows.append(
-                {
-                    "direction": "out" if outgoing else "in",
-                    "from": stored.sender,
-                    "to": stored.recipient,
-                    "seq": entry.seq,
-                    "id": entry.id,
-                    "time": entry.time,
-                    "kind": entry.kind,
-                    "body": dict(entry.body),
-                    "refs": list(entry.refs),
-                    "delivered": entry.seq < delivered if outgoing else True,
-                    "acked_by": None if view is None else view["ack_id"],
-                    "ack_due": None if view is None else view["ack_due"],
-                    "overdue": False if view is None else view["overdue"],
-                }
+                (
+                    {
+                        "direction": "out" if outgoing else "in",
+                        "from": stored.sender,
+                        "to": stored.recipient,
+                        "seq": entry.seq,
+                        "id": entry.id,
+                        "time": entry.time,
+                        "kind": entry.kind,
+                        "body": dict(entry.body),
+                        "refs": list(entry.refs),
+                        "delivered": entry.seq < delivered if outgoing else True,
+                        "acked_by": None if view is None else view["ack_id"],
+                        "ack_due": None if view is None else view["ack_due"],
+                        "overdue": False if view is None else view["overdue"],
+                    },
+                    entry,
+                )
             )
         return Page(rows, page.before, page.after)
 

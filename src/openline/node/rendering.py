@@ -72,7 +72,11 @@ def render_entry_for(node: Node, entry_id: str, lang: str | None) -> dict[str, A
     stored = node.store.entry_by_id(entry_id)
     if stored is None:
         raise CommandError(f"no entry {entry_id}", code="unknown-entry", status=404)
-    entry = Entry.from_leaf(stored.leaf)
+    return render_parsed(node, Entry.from_leaf(stored.leaf), reader)
+
+
+def render_parsed(node: Node, entry: Entry, reader: str) -> dict[str, Any]:
+    """An entry already read and checked, rendered for a reader of ``reader``."""
     rendered = render_entry(entry, reader, facts_for(node, entry, reader))
     return {
         "id": entry.id,
