@@ -275,9 +275,15 @@ class OutgoingLog:
         self, size: int | None, timestamp: int
     ) -> tuple[Checkpoint, bytes, Cosignature]:
         """The checkpoint signed, with our own timestamped cosignature on the same note."""
-        checkpoint, note = self.sign_checkpoint(size)
-        own = self.self_cosign(checkpoint, timestamp)
-        return checkpoint, add_signatures(note, [own.to_note_signature()]), own
+        return self.sign_timed(self.checkpoint(size), timestamp)
+
+    def sign_timed(
+        self, checkpoint: Checkpoint, timestamp: int
+    ) -> tuple[Checkpoint, bytes, Cosignature]:
+        if checkpoint.origin != self.origin:
+            raise LinkError(f"a checkpoint of {checkpoint.origin!r} is not of {self.origin!r}")
+        note, own = sign_timed_checkpoint(checkpoint, self._signer, self._key, timestamp)
+        return checkpoint, note, own
 
     def self_cosign(self, checkpoint: Checkpoint, timestamp: int) -> Cosignature:
         """ "As of ``timestamp`` my log had this size": the statement non-answer proofs need."""
@@ -289,6 +295,18 @@ class OutgoingLog:
     ) -> bool:
         """True when the peer's cosignature really covers our checkpoint."""
         return verify_cosignature(checkpoint, cosignature, recipient)
+
+
+def sign_timed_checkpoint(
+    checkpoint: Checkpoint, signer: NoteSigner, key: PrivateKey, timestamp: int
+) -> tuple[bytes, Cosignature]:
+    """The owner's signed note of ``checkpoint`` with its own timestamped cosignature on it
+    ("as of ``timestamp`` my log had this size"). The caller vouches for the root: it is
+    the tree's (:class:`OutgoingLog`) or the sender loop's compact range of what it sends,
+    both computed from the stored log."""
+    note = sign_checkpoint(checkpoint, signer)
+    own = cosign(checkpoint, cosigner(signer.name, key), timestamp)
+    return add_signatures(note, [own.to_note_signature()]), own
 
 
 # --- the receiver's side ----------------------------------------------------------------

@@ -30,7 +30,11 @@ from openline.core.link import (
     OutgoingLog,
     RefTarget,
     check_refs,
+    log_origin,
+    sign_timed_checkpoint,
 )
+from openline.core.merkle import Frontier
+from openline.core.note import NoteSigner
 from openline.core.paging import Page
 from openline.core.precedence import PRECEDENCES
 from openline.core.schema import LANGUAGE_TAG
@@ -123,6 +127,7 @@ class Node:
         self.config = self.home.load_config()
         self.key = self.home.load_key()
         self.party = self.config.party
+        self.note_signer = NoteSigner(name=self.party, private_key=self.key)
         self.store = Store.open_url(self.home.database_url(self.config))
         self.lock = threading.RLock()
         self.verify_lock = threading.Lock()  # one verify at a time: each writes the marks
@@ -494,6 +499,22 @@ class Node:
             timestamp = self.own_timestamp(peer)
             checkpoint, note, _ = log.sign_timed_checkpoint(size, timestamp)
             return checkpoint, note
+
+    def frontier_at(self, peer: str, size: int) -> Frontier:
+        """The compact range of our log to ``peer`` at ``size`` (committed rows only)."""
+        return Frontier.from_reader(size, tree.StoredHashes(self.store, self.party, peer))
+
+    def sign_sent_checkpoint(self, peer: str, frontier: Frontier) -> tuple[Checkpoint, bytes]:
+        """Our timed checkpoint of the log to ``peer`` at the frontier's size and root: the
+        sender loop keeps the compact range of what it sends, so signing a batch needs
+        neither the node's lock (which appends hold through their commit) nor the store."""
+        checkpoint = Checkpoint(
+            origin=log_origin(self.party, peer), size=frontier.size, root=frontier.root()
+        )
+        note, _ = sign_timed_checkpoint(
+            checkpoint, self.note_signer, self.key, self.own_timestamp(peer)
+        )
+        return checkpoint, note
 
     def own_timestamp(self, peer: str) -> int:
         """Now in whole seconds, for our own cosignature of our log to ``peer``, but never
