@@ -3,6 +3,7 @@ report of the requests issue, drawn with the report's own charts."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from typing import Any
 
@@ -14,9 +15,10 @@ from openline.node.reporting import report_for
 from openline.report import charts
 from openline.report.render import report_to_dict
 
-# Charts take matplotlib tens of milliseconds each: keep the last ones per counterpart until
-# the transcript changes (the node's revision).
-_charts: dict[tuple[str, str], tuple[int, list[dict[str, str]]]] = {}
+# Charts take matplotlib tens of milliseconds each: keep the last ones per counterpart while
+# the figures they draw are the same, within the hour (the timeline marks "now"). Hotline
+# traffic changes no figure, so a busy line does not redraw them on every page load.
+_charts: dict[tuple[str, str], tuple[str, list[dict[str, str]]]] = {}
 _charts_lock = threading.Lock()
 
 
@@ -41,7 +43,9 @@ def counterpart_page(node: Node, party: str, lang: str) -> dict[str, Any]:
         context["report_error"] = f"{error.code}: {error}"
         return context
     context["report"] = report_to_dict(report)
-    context["charts"] = _cached_charts(node, party, report)
+    figures = orjson.dumps(context["report"]["directions"], option=orjson.OPT_SORT_KEYS)
+    key = hashlib.sha256(figures).hexdigest() + report.generated_at[:13]
+    context["charts"] = _cached_charts(node, party, report, key)
     context["answer_times"] = [
         {"direction": direction.name, **row}
         for direction in report.directions
@@ -64,10 +68,10 @@ def counterpart_page(node: Node, party: str, lang: str) -> dict[str, Any]:
     return context
 
 
-def _cached_charts(node: Node, party: str, report: Any) -> list[dict[str, str]]:
+def _cached_charts(node: Node, party: str, report: Any, key: str) -> list[dict[str, str]]:
     with _charts_lock:
         cached = _charts.get((node.party, party))
-        if cached is not None and cached[0] == node.revision:
+        if cached is not None and cached[0] == key:
             return cached[1]
     drawn = []
     for direction in report.directions:
@@ -76,5 +80,5 @@ def _cached_charts(node: Node, party: str, report: Any) -> list[dict[str, str]]:
         drawn.append({"direction": direction.name, "svg": charts.outcomes_svg(report, direction)})
         drawn.append({"direction": direction.name, "svg": charts.timeline_svg(report, direction)})
     with _charts_lock:
-        _charts[(node.party, party)] = (node.revision, drawn)
+        _charts[(node.party, party)] = (key, drawn)
     return drawn
