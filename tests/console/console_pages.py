@@ -153,10 +153,13 @@ def minute(moment: datetime) -> str:
 class Console:
     """One browser at one node's console: the TestClient keeps its cookies."""
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, app: Any = None) -> None:
+        """A browser of its own, at ``app`` (another browser's, for a second tab of one
+        node's console) or at a new app of the node."""
         self.node = node
+        self.app = app or create_app(node, node.home.load_token())
         self.client: Any = TestClient(
-            create_app(node, node.home.load_token()),
+            self.app,
             follow_redirects=False,
             headers={"Accept": BROWSER_ACCEPT},
         )

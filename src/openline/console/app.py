@@ -175,6 +175,7 @@ def _permissions(signed: Signed | None) -> dict[str, bool]:
 
 def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> APIRouter:
     router = APIRouter(prefix="/console", include_in_schema=False)
+    floors = views.FloorCache()
 
     def run(function: Callable[..., Any], *args: Any) -> Any:
         return anyio.to_thread.run_sync(function, *args)
@@ -285,13 +286,13 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
     @router.get("/")
     async def floor_page(request: Request) -> Response:
         signed = await guard.signed(request)
-        floor = await run(views.floor, node)
+        floor = await run(views.floor, node, floors)
         return show(signed, "floor.html", floor=floor, title_key="floor")
 
     @router.get("/fragments/floor")
     async def floor_fragment(request: Request) -> Response:
         signed = await guard.signed(request)
-        floor = await run(views.floor, node)
+        floor = await run(views.floor, node, floors)
         return show(signed, "_floor.html", floor=floor)
 
     @router.get("/events")
@@ -339,7 +340,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         await authorized(signed, f"/api/v1/entries/{entry_id}/ack", {})
         await run(node.ack, entry_id, signed.officer.username)
         if "hx-request" in request.headers:
-            floor = await run(views.floor, node)
+            floor = await run(views.floor, node, floors)
             return show(signed, "_floor.html", floor=floor)
         return RedirectResponse(safe_next(dict(fields).get("next")), status_code=303)
 

@@ -93,15 +93,31 @@ class Floor:
     stamp: str = field(default="")
 
 
-def floor(node: Node) -> Floor:
+class FloorCache:
+    """The last floor read, shared by every tab of one console: an update that reaches
+    twenty open tabs costs one reading of the floor, not twenty."""
+
+    def __init__(self) -> None:
+        self._floor: Floor | None = None
+        self._lock = threading.Lock()
+
+    def get(self, stamp: str) -> Floor | None:
+        with self._lock:
+            return self._floor if self._floor is not None and self._floor.stamp == stamp else None
+
+    def put(self, floor: Floor) -> None:
+        with self._lock:
+            self._floor = floor
+
+
+def floor(node: Node, cache: FloorCache | None = None) -> Floor:
     """The watch floor: the most urgent open items through the open-items index, the
     latest closed ones, and each line's state. Bounded by what it shows, whatever the
-    history; cached for the current live stamp, so every open tab shares one reading."""
+    history; read once per live stamp when a cache is given."""
     stamp = live_stamp(node)
-    with _floor_lock:
-        cached = _floors.get(node.party)
-        if cached is not None and cached.stamp == stamp:
-            return cached
+    cached = None if cache is None else cache.get(stamp)
+    if cached is not None:
+        return cached
     now = node.clock()
     party = node.party
     with node.store.read() as connection:
@@ -147,13 +163,11 @@ def floor(node: Node) -> Floor:
         equivocations=status["equivocation_count"],
         stamp=stamp,
     )
-    with _floor_lock:
-        _floors[node.party] = shown
+    if cache is not None:
+        cache.put(shown)
     return shown
 
 
-_floors: dict[str, Floor] = {}
-_floor_lock = threading.Lock()
 ACKABLE_KINDS = ("hotline.message", "notify.activity", "notify.incident", "desk.check")
 
 
