@@ -529,7 +529,7 @@ class Notices:
             ]
             for peer in sorted(self.node.peers()):
                 for sender, recipient in ((party, peer), (peer, party)):
-                    silent = folds.desk_summary(connection, sender, recipient, stamp)["silent"]
+                    silent = folds.silent_desk_check(connection, sender, recipient, stamp)
                     if silent is not None:
                         found.append(notice_from_row(silent))
         return found

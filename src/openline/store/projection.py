@@ -533,14 +533,50 @@ def desk_checks_page(
     return list(connection.execute(query.limit(limit)))
 
 
-def desk_summary(connection: Connection, sender: str, recipient: str, now: str) -> dict[str, Any]:
-    """Counts and landmarks of the desk checks of one log, each through an index."""
+def _desk_checks(sender: str, recipient: str) -> tuple[Any, ...]:
     table = notices
-    of_log = (
-        table.c.kind == "desk.check",
+    return (
         table.c.sender == sender,
         table.c.recipient == recipient,
+        table.c.kind == "desk.check",
     )
+
+
+def _last_answered_seq(connection: Connection, sender: str, recipient: str) -> int:
+    table = notices
+    row = connection.execute(
+        select(table.c.seq)
+        .where(*_desk_checks(sender, recipient), table.c.answer_id.is_not(None))
+        .order_by(table.c.seq.desc())
+        .limit(1)
+    ).first()
+    return -1 if row is None else int(row.seq)
+
+
+def silent_desk_check(
+    connection: Connection, sender: str, recipient: str, now: str
+) -> Row[Any] | None:
+    """The latest desk check of the log past its window with no answer since the desk last
+    answered one: what "desk not answering" alarms on. Two index look-ups."""
+    table = notices
+    after = _last_answered_seq(connection, sender, recipient)
+    return connection.execute(
+        select(table)
+        .where(
+            *_desk_checks(sender, recipient),
+            table.c.seq > after,
+            table.c.answer_id.is_(None),
+            table.c.due < now,
+        )
+        .order_by(table.c.seq.desc())
+        .limit(1)
+    ).first()
+
+
+def desk_summary(connection: Connection, sender: str, recipient: str, now: str) -> dict[str, Any]:
+    """Counts and landmarks of the desk checks of one log, for a page that shows them."""
+    table = notices
+    of_log = _desk_checks(sender, recipient)
     counts = connection.execute(
         select(
             func.count(),
@@ -557,33 +593,20 @@ def desk_summary(connection: Connection, sender: str, recipient: str, now: str) 
     last_check = connection.execute(
         select(table).where(*of_log).order_by(table.c.seq.desc()).limit(1)
     ).first()
-    last_answered = connection.execute(
-        select(table)
-        .where(*of_log, table.c.answer_id.is_not(None))
-        .order_by(table.c.seq.desc())
-        .limit(1)
-    ).first()
     latest_answer = connection.execute(
         select(table.c.answered_at, table.c.answered_by)
         .where(*of_log, table.c.answer_id.is_not(None))
         .order_by(table.c.answered_at.desc())
         .limit(1)
     ).first()
-    after = -1 if last_answered is None else int(last_answered.seq)
-    owed = and_(*of_log, table.c.seq > after)
+    owed = and_(*of_log, table.c.seq > _last_answered_seq(connection, sender, recipient))
     owed_count = connection.execute(select(func.count()).where(owed)).scalar() or 0
-    owed_open = (
+    owed_delivered = (
         connection.execute(
             select(func.count()).where(owed, table.c.delivered_at.is_not(None))
         ).scalar()
         or 0
     )
-    silent = connection.execute(
-        select(table)
-        .where(owed, table.c.answer_id.is_(None), table.c.due < now)
-        .order_by(table.c.seq.desc())
-        .limit(1)
-    ).first()
     return {
         "checks": int(counts[0]),
         "answered": int(counts[1]),
@@ -592,8 +615,8 @@ def desk_summary(connection: Connection, sender: str, recipient: str, now: str) 
         "last_check": last_check,
         "latest_answer": latest_answer,
         "owed": int(owed_count),
-        "owed_delivered": int(owed_open),
-        "silent": silent,
+        "owed_delivered": int(owed_delivered),
+        "silent": silent_desk_check(connection, sender, recipient, now),
     }
 
 

@@ -270,6 +270,15 @@ Index(
     sqlite_where=requests.c.armed_due.is_not(None),
     postgresql_where=requests.c.armed_due.is_not(None),
 )
+# Deadlines one party owes another, by time: is a self-timed checkpoint the first after one?
+Index(
+    "requests_armed_by_link",
+    requests.c.counterpart,
+    requests.c.requester,
+    requests.c.armed_due,
+    sqlite_where=requests.c.armed_due.is_not(None),
+    postgresql_where=requests.c.armed_due.is_not(None),
+)
 Index("notices_by_group", notices.c.group_key)
 Index("notices_by_notice", notices.c.notice)
 Index(
@@ -279,9 +288,28 @@ Index(
     sqlite_where=notices.c.leader == 1,
     postgresql_where=notices.c.leader == 1,
 )
-Index("notices_by_log", notices.c.sender, notices.c.recipient, notices.c.kind, notices.c.seq)
+Index("notices_by_log", notices.c.sender, notices.c.recipient, notices.c.seq)
+Index("notices_by_log_kind", notices.c.sender, notices.c.recipient, notices.c.kind, notices.c.seq)
+# The latest answered desk check of a log, found without walking the unanswered ones.
+Index(
+    "notices_answered_by_log",
+    notices.c.sender,
+    notices.c.recipient,
+    notices.c.kind,
+    notices.c.seq,
+    sqlite_where=notices.c.answer_id.is_not(None),
+    postgresql_where=notices.c.answer_id.is_not(None),
+)
 Index(
     "notices_unanswered",
+    notices.c.due,
+    sqlite_where=notices.c.answer_id.is_(None),
+    postgresql_where=notices.c.answer_id.is_(None),
+)
+Index(
+    "notices_unanswered_by_link",
+    notices.c.recipient,
+    notices.c.sender,
     notices.c.due,
     sqlite_where=notices.c.answer_id.is_(None),
     postgresql_where=notices.c.answer_id.is_(None),

@@ -79,6 +79,13 @@ def upgrade() -> None:
     op.create_index(
         "requests_armed", "requests", ["armed_due"], sqlite_where=armed, postgresql_where=armed
     )
+    op.create_index(
+        "requests_armed_by_link",
+        "requests",
+        ["counterpart", "requester", "armed_due"],
+        sqlite_where=armed,
+        postgresql_where=armed,
+    )
     op.create_index("notices_by_group", "notices", ["group_key"])
     op.create_index("notices_by_notice", "notices", ["notice"])
     leaders = sa.text("leader = 1")
@@ -89,12 +96,28 @@ def upgrade() -> None:
         sqlite_where=leaders,
         postgresql_where=leaders,
     )
-    op.create_index("notices_by_log", "notices", ["sender", "recipient", "kind", "seq"])
+    op.create_index("notices_by_log", "notices", ["sender", "recipient", "seq"])
+    op.create_index("notices_by_log_kind", "notices", ["sender", "recipient", "kind", "seq"])
+    answered = sa.text("answer_id IS NOT NULL")
+    op.create_index(
+        "notices_answered_by_log",
+        "notices",
+        ["sender", "recipient", "kind", "seq"],
+        sqlite_where=answered,
+        postgresql_where=answered,
+    )
     unanswered = sa.text("answer_id IS NULL")
     op.create_index(
         "notices_unanswered",
         "notices",
         ["due"],
+        sqlite_where=unanswered,
+        postgresql_where=unanswered,
+    )
+    op.create_index(
+        "notices_unanswered_by_link",
+        "notices",
+        ["recipient", "sender", "due"],
         sqlite_where=unanswered,
         postgresql_where=unanswered,
     )
