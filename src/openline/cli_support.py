@@ -205,6 +205,17 @@ class UsageFailure(Exception):
     """Bad usage or bad input: one line on stderr, exit 2."""
 
 
+# Pauses before each new try while a running node does not answer: about 12 s in all,
+# time for a supervised node to restart after a crash.
+RETRY_PAUSES = (0.25, 0.5, 1.0, 2.0, 4.0, 4.0)
+
+
+def warn(message: str) -> None:
+    """A note on stderr that does not end the command."""
+    sys.stderr.write(f"openline: {message}\n")
+    sys.stderr.flush()
+
+
 def fail(message: str) -> NoReturn:
     raise UsageFailure(message)
 
@@ -228,8 +239,11 @@ class NodeAccess:
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         assert self.url is not None
-        client = OfficerClient(self.url, self.home.load_token())
-        return self._call(client, method, path, body, None, False)
+        return self._call(self._client(self.url), method, path, body, None, False)
+
+    def _client(self, url: str) -> OfficerClient:
+        """The running node's API, tried again while it does not answer (a restart)."""
+        return OfficerClient(url, self.home.load_token(), retries=RETRY_PAUSES, on_retry=warn)
 
     def api(
         self,
@@ -240,9 +254,9 @@ class NodeAccess:
         raw: bool = False,
     ) -> Any:
         """Call the officers' API: the running node's, or in process on the stored node."""
-        token = self.home.load_token()
         if self.url is not None:
-            return self._call(OfficerClient(self.url, token), method, path, body, params, raw)
+            return self._call(self._client(self.url), method, path, body, params, raw)
+        token = self.home.load_token()
         from openline.node.server import create_app
 
         assert self.node is not None

@@ -251,6 +251,12 @@ def test_the_floor_shows_the_most_urgent_open_items_and_counts_them_all(
     assert one(page, "h2", id="open-title").text.endswith(str(len(grades)))
 
 
+def sent_codes(html: str) -> list[str]:
+    """The short entry ids a compose page lists as sent."""
+    box = one(html, "div", id="sent")
+    return [code.text for code in find(html, "code") if code.within(box)]
+
+
 def test_a_compose_form_signs_once_however_often_it_is_sent(
     pair: tuple[Node, Node, FakeClock],
 ) -> None:
@@ -266,11 +272,19 @@ def test_a_compose_form_signs_once_however_often_it_is_sent(
         "precedence": "routine",
         "lang": "en",
     }
-    assert miller.post("/console/compose/message", data=form).status_code == 201
+    first = miller.post("/console/compose/message", data=form)
+    assert first.status_code == 201
+    (signed_id,) = sent_codes(first.text)
     before = stored(us)
-    again = miller.post("/console/compose/message", data=form)  # a refresh, a second click
-    assert again.status_code == 409
-    assert error_code(again) == "already-sent"
+    # A refresh, a second click, Back then Send: the token is the form's idempotency key.
+    again = miller.post("/console/compose/message", data=form)
+    assert again.status_code == 200
+    assert stored(us) == before
+    assert one(again.text, "p", id="already-sent").within(one(again.text, "div", id="sent"))
+    assert sent_codes(again.text) == [signed_id]
+    # The same token with other words is refused, and signs nothing either.
+    changed = miller.post("/console/compose/message", data=form | {"text": "Something else"})
+    assert error_code(changed) == "idempotency-conflict"
     assert stored(us) == before
     # A new form (a new token) sends again.
     fresh = one(miller.get("/console/compose/message").text, "input", name="form_token")

@@ -109,14 +109,15 @@ class NodeProcess:
 
     # --- process control --------------------------------------------------------------------
 
-    def start(self, wait: bool = True) -> None:
+    def start(self, wait: bool = True, env: dict[str, str] | None = None) -> None:
+        """``openline run``; ``env`` adds to the process's environment (a fault point)."""
         assert self.process is None or self.process.poll() is not None, "already running"
         with (self.dir / "node.log").open("ab") as log:
             self.process = subprocess.Popen(
                 [*OPENLINE, "run", str(self.dir)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "OPENLINE_LOG": "info"},
+                env={**os.environ, "OPENLINE_LOG": "info", **(env or {})},
             )
         if wait:
             wait_for(self.healthy, 30, f"{self.party} to serve")
@@ -152,12 +153,19 @@ class NodeProcess:
         words = 2 if args[0] == "peer" else 1
         return run_cli(*args[:words], self.dir, *args[words:], check=check)
 
-    def api(self, method: str, path: str, body: Any = None, timeout: float = 60) -> httpx.Response:
+    def api(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        timeout: float = 60,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         return httpx.request(
             method,
             self.url + path,
             json=body,
-            headers={"authorization": f"Bearer {self.token}"},
+            headers={"authorization": f"Bearer {self.token}", **(headers or {})},
             timeout=timeout,
         )
 

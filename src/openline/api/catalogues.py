@@ -26,8 +26,11 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from openline.api.access import acting_officer, given_officer
+from openline.api.idempotency import entries_once
+from openline.api.results import entry_summary
 from openline.core.canonical import canonical_bytes
 from openline.core.catalogue import Catalogue, render
+from openline.core.entry import Entry
 from openline.core.errors import EncodingError
 from openline.node.app import Node
 from openline.node.errors import CommandError
@@ -128,17 +131,15 @@ def catalogues_router(node: Node) -> APIRouter:
     async def send(request: Request, body: CatalogueMessageIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), None)
 
-        def sending() -> dict[str, Any]:
-            entry = catalogues.send(
+        def sending() -> object:
+            return catalogues.send(
                 body.to, body.catalogue, body.code, body.params, body.lang, body.refs, officer
             )
+
+        def answer(entry: Entry) -> dict[str, Any]:
             catalogue = catalogues.pinned()[entry.body["catalogue"]]
             params = entry.body["params"]
-            return {
-                "id": entry.id,
-                "to": entry.recipient,
-                "seq": entry.seq,
-                "kind": entry.kind,
+            return entry_summary(entry) | {
                 "catalogue": catalogue.hash,
                 "code": entry.body["code"],
                 "rendered": {
@@ -147,7 +148,8 @@ def catalogues_router(node: Node) -> APIRouter:
                 },
             }
 
-        sent: dict[str, Any] = await anyio.to_thread.run_sync(sending)
-        return sent
+        (entry,) = await entries_once(request, node, sending)
+        shown: dict[str, Any] = await anyio.to_thread.run_sync(answer, entry)
+        return shown
 
     return router

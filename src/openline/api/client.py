@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -93,11 +96,17 @@ class OfficerClient:
         token: str,
         timeout: float = 60.0,
         app: Any = None,
+        retries: Sequence[float] = (),
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
+        """``retries``: the pauses, in seconds, before each new try when the node did not
+        answer (a POST keeps its Idempotency-Key, so a retry never signs twice)."""
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
         self.app = app
+        self.retries = tuple(retries)
+        self.on_retry = on_retry
 
     def _send(
         self, method: str, path: str, body: Any, params: dict[str, str] | None
@@ -108,9 +117,20 @@ class OfficerClient:
             ApiUnavailable: no answer.
         """
         headers = {"authorization": f"Bearer {self.token}"}
-        if self.app is None:
-            return self._send_http(method, path, body, params, headers)
-        return self._send_in_process(method, path, body, params, headers)
+        if method == "POST":
+            # One key per request, kept over its retries: a retry after a lost answer gets
+            # the first attempt's entries back instead of signing new ones.
+            headers["idempotency-key"] = f'"{uuid.uuid4()}"'
+        if self.app is not None:
+            return self._send_in_process(method, path, body, params, headers)
+        for pause in self.retries:
+            try:
+                return self._send_http(method, path, body, params, headers)
+            except ApiUnavailable as error:
+                if self.on_retry is not None:
+                    self.on_retry(f"{error}; trying again in {pause:g} s")
+                time.sleep(pause)
+        return self._send_http(method, path, body, params, headers)
 
     def _send_http(
         self,

@@ -16,8 +16,10 @@ from fastapi import APIRouter, Request
 from pydantic import Field, StrictInt
 
 from openline.api.access import acting_officer, given_officer
+from openline.api.idempotency import entries_once
 from openline.api.paging import After, Cursor, Limit, paged
-from openline.api.requests import DUTY_OFFICER, Short, Strict, Text, created, parse_when
+from openline.api.requests import DUTY_OFFICER, Short, Strict, Text, parse_when
+from openline.api.results import entries_result
 from openline.node.app import Node
 from openline.node.errors import CommandError
 from openline.node.notices import NewActivity, NewIncident
@@ -112,14 +114,15 @@ def notices_router(node: Node) -> APIRouter:
     @router.post("/notifications", status_code=201)
     async def notify(request: Request, body: ActivityIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        result: dict[str, Any] = await run(notices.notify, body.to, body.command(officer))
-        return result
+        new = body.command(officer)
+        return notices.sent(await entries_once(request, node, lambda: notices.notify(body.to, new)))
 
     @router.post("/incidents", status_code=201)
     async def incident(request: Request, body: IncidentIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        result: dict[str, Any] = await run(notices.incident, body.to, body.command(officer))
-        return result
+        new = body.command(officer)
+        entries = await entries_once(request, node, lambda: notices.incident(body.to, new))
+        return notices.sent(entries)
 
     @router.get("/notifications")
     async def notifications(
@@ -144,8 +147,9 @@ def notices_router(node: Node) -> APIRouter:
     async def desk_check(request: Request, body: DeskCheckIn | None = None) -> dict[str, Any]:
         asked = body or DeskCheckIn()
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        entries = await run(notices.desk_check, asked.to, officer)
-        return {"entries": [created(entry) for entry in entries]}
+        return entries_result(
+            await entries_once(request, node, lambda: notices.desk_check(asked.to, officer))
+        )
 
     @router.get("/desk-checks")
     async def desk_checks(

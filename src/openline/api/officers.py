@@ -28,10 +28,11 @@ from openline.api.access import (
 )
 from openline.api.accounts import accounts_router
 from openline.api.catalogues import catalogues_router
+from openline.api.idempotency import entries_once
 from openline.api.notices import notices_router
 from openline.api.paging import After, Cursor, Limit, paged
 from openline.api.requests import requests_router
-from openline.core.entry import Entry
+from openline.api.results import entries_result
 from openline.node.app import NewMessage, Node
 
 Officer = Annotated[str, Field(min_length=1, max_length=200)]
@@ -77,10 +78,6 @@ class AckIn(BaseModel):
     officer: Officer = "admin"
 
 
-def entry_summary(entry: Entry) -> dict[str, Any]:
-    return {"id": entry.id, "to": entry.recipient, "seq": entry.seq, "kind": entry.kind}
-
-
 def officers_router(
     node: Node, token: str, on_peers_changed: Callable[[], None] = lambda: None
 ) -> APIRouter:
@@ -104,25 +101,25 @@ def officers_router(
     @router.post("/messages", status_code=201)
     async def send(request: Request, message: SendIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(message), None)
-        entries = await anyio.to_thread.run_sync(
-            node.send_messages,
-            message.to,
-            [NewMessage(message.text, message.precedence, message.lang, officer)],
+        new = NewMessage(message.text, message.precedence, message.lang, officer)
+        return entries_result(
+            await entries_once(request, node, lambda: node.send_messages(message.to, [new]))
         )
-        return {"entries": [entry_summary(entry) for entry in entries]}
 
     @router.post("/messages/batch", status_code=201)
     async def send_batch(request: Request, batch: SendBatchIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(batch), None)
         messages = [NewMessage(m.text, m.precedence, m.lang, officer) for m in batch.messages]
-        entries = await anyio.to_thread.run_sync(node.send_messages, batch.to, messages)
-        return {"entries": [entry_summary(entry) for entry in entries]}
+        return entries_result(
+            await entries_once(request, node, lambda: node.send_messages(batch.to, messages))
+        )
 
     @router.post("/entries/{entry_id}/ack", status_code=201)
     async def ack(request: Request, entry_id: str, body: AckIn | None = None) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), "admin")
-        entry = await anyio.to_thread.run_sync(node.ack, entry_id, officer)
-        return {"entries": [entry_summary(entry)]}
+        return entries_result(
+            await entries_once(request, node, lambda: node.ack(entry_id, officer))
+        )
 
     @router.post("/peers", status_code=201)
     async def add_peer(peer: PeerIn) -> dict[str, Any]:

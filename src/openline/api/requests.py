@@ -7,6 +7,7 @@ offset, slots ``{"start", "end"}``. Every error is ``{"error": {"code", "message
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -16,7 +17,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from openline.api.access import acting_officer, given_officer
+from openline.api.idempotency import entries_once
 from openline.api.paging import After, Cursor, Limit, paged
+from openline.api.results import entry_summary
 from openline.core.card import Card
 from openline.core.errors import CardError, EncodingError, OpenlineError
 from openline.core.paging import Page
@@ -205,10 +208,6 @@ class CheckProofIn(Strict):
     cards: list[dict[str, Any]] | None = Field(default=None, min_length=1, max_length=16)
 
 
-def created(entry: Any) -> dict[str, Any]:
-    return {"id": entry.id, "to": entry.recipient, "seq": entry.seq, "kind": entry.kind}
-
-
 def requests_router(node: Node) -> APIRouter:
     """Mounted under the officers' router, which checks the token."""
     router = APIRouter()
@@ -217,10 +216,16 @@ def requests_router(node: Node) -> APIRouter:
     def run(function: Any, *args: Any) -> Any:
         return anyio.to_thread.run_sync(function, *args)
 
+    async def created_once(request: Request, command: Callable[[], object]) -> dict[str, Any]:
+        """The one entry a command signs, once per Idempotency-Key."""
+        (entry,) = await entries_once(request, node, command)
+        return entry_summary(entry)
+
     @router.post("/requests", status_code=201)
     async def send_request(request: Request, body: RequestIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        return created(await run(contacts.request, body.command(officer)))
+        new = body.command(officer)
+        return await created_once(request, lambda: contacts.request(new))
 
     @router.get("/requests")
     async def list_requests(
@@ -271,17 +276,19 @@ def requests_router(node: Node) -> APIRouter:
     @router.post("/requests/{request_id}/respond", status_code=201)
     async def respond(request: Request, request_id: str, body: AnswerIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        return created(await run(contacts.respond, request_id, body.command(officer)))
+        answer = body.command(officer)
+        return await created_once(request, lambda: contacts.respond(request_id, answer))
 
     @router.post("/requests/{request_id}/update", status_code=201)
     async def update(request: Request, request_id: str, body: UpdateIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        return created(await run(contacts.update, request_id, body.command(officer)))
+        change = body.command(officer)
+        return await created_once(request, lambda: contacts.update(request_id, change))
 
     @router.post("/requests/{request_id}/read", status_code=201)
     async def read(request: Request, request_id: str, body: ReadIn | None = None) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        return created(await run(contacts.read, request_id, officer))
+        return await created_once(request, lambda: contacts.read(request_id, officer))
 
     @router.post("/explanations", status_code=201)
     async def explain(request: Request, body: ExplainIn) -> dict[str, Any]:
@@ -299,7 +306,7 @@ def requests_router(node: Node) -> APIRouter:
                 officer=officer,
             )
 
-        return created(await run(send))
+        return await created_once(request, send)
 
     @router.get("/proofs/{claim}/{entry_id}")
     async def prove(claim: str, entry_id: str) -> Response:

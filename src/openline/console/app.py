@@ -14,7 +14,7 @@ import contextlib
 import inspect
 import json
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,7 @@ from openline.core.roles import Action, may
 from openline.i18n import SUPPORTED_LANGUAGES
 from openline.node.app import NewMessage, Node
 from openline.node.errors import CommandError
+from openline.node.idempotency import Attempt, Done, fingerprint, officer_actor, parse_key
 from openline.node.verify import logs_to_verify
 
 STATIC = Path(__file__).parent / "static"
@@ -420,25 +421,20 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         if form not in COMPOSE_FORMS:
             raise CommandError(f"no form {form!r}", code="unknown-form", status=404)
         values = _values(fields)
-        token = dict(fields).get("form_token", "")
-        if token and not guard.spend_form_token(token):
-            raise CommandError(
-                "this form was already signed and sent (a refresh or a second click); "
-                "open the form again to send another",
-                code="already-sent",
-                status=409,
-            )
         try:
-            sent = await send_form(signed, form, fields)
+            sent, replayed = await send_form(signed, form, fields, _attempt(signed, form, fields))
         except FormErrors as errors:
-            guard.form_tokens.pop(token, None)  # nothing was signed: the form may go again
             names = [name for name, _value in fields]
             return await refused(signed, form, values, shown_beside(errors, names))
         except CommandError as error:
-            guard.form_tokens.pop(token, None)
             if error.status == 403:
                 raise  # not a mistake in the form: the console's error page says why
             return await refused(signed, form, values, _placed(error, fields))
+        if replayed:
+            # Sent again (Back, then Send; a refresh; a second click): the form's token is
+            # its idempotency key, so nothing new was signed. Show what the first one sent.
+            context = await run(lambda: compose_context(signed, form, sent=sent, already_sent=True))
+            return show(signed, "compose.html", status=200, **context)
         context = await run(lambda: compose_context(signed, form, sent=sent))
         if form == "catalogue":
             context |= await run(catalogue_message_spec, {})
@@ -462,35 +458,47 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         return show(signed, "compose.html", status=422, **context)
 
     async def send_form(
-        signed: Signed, form: str, fields: list[tuple[str, str]]
-    ) -> list[dict[str, Any]]:
+        signed: Signed, form: str, fields: list[tuple[str, str]], attempt: Attempt | None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Sign what the form asks, once per form token: the entries, and whether they were
+        signed by an earlier sending of this same form."""
         me = signed.officer.username
+
+        async def once(command: Callable[[], object]) -> Done:
+            done: Done = await run(node.keys.once, attempt, command)
+            return done
+
         if form == "message":
             body = body_from_form(fields)
             sending = validated(SendIn, body)
             await authorized(signed, "/api/v1/messages", body)
             message = NewMessage(sending.text, sending.precedence, sending.lang, officer=me)
-            entries = await run(node.send_messages, sending.to, [message])
-            return [_sent(entry) for entry in entries]
+            done = await once(lambda: node.send_messages(sending.to, [message]))
+            return [_sent(entry) for entry in done.entries], done.replayed
         if form == "request":
             body = one_recipient(body_from_form(fields))
             request_model = validated(RequestIn, body)
             await authorized(signed, "/api/v1/requests", body)
-            entry = await run(node.contacts.request, request_model.command(me))
-            return [_sent(entry)]
+            new_request = request_model.command(me)
+            done = await once(lambda: node.contacts.request(new_request))
+            return [_sent(entry) for entry in done.entries], done.replayed
         if form == "notification":
             body = body_from_form(fields)
             activity = validated(ActivityIn, body)
             await authorized(signed, "/api/v1/notifications", body)
-            result = await run(node.notices.notify, activity.to, activity.command(me))
-            late = bool(result.get("late_if_delivered_now"))
-            return [entry | {"late": late} for entry in result["entries"]]
+            new_activity = activity.command(me)
+            done = await once(lambda: node.notices.notify(activity.to, new_activity))
+            late = bool(node.notices.sent(done.entries).get("late_if_delivered_now"))
+            return [_sent(entry) | {"late": late} for entry in done.entries], done.replayed
         # a catalogue message: its parameters are typed by the catalogue's own declaration
-        return await send_catalogue_message(signed, fields)
+        done = await send_catalogue_message(signed, fields, once)
+        return [_sent(entry) for entry in done.entries], done.replayed
 
     async def send_catalogue_message(
-        signed: Signed, fields: list[tuple[str, str]]
-    ) -> list[dict[str, Any]]:
+        signed: Signed,
+        fields: list[tuple[str, str]],
+        once: Callable[[Callable[[], object]], Awaitable[Done]],
+    ) -> Done:
         plain = [(name, value) for name, value in fields if not name.startswith("params.")]
         body = one_recipient(body_from_form(plain))
         spec = await run(catalogue_message_spec, {k: str(v) for k, v in body.items()})
@@ -509,7 +517,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         message = validated(CatalogueMessageIn, body)
         await authorized(signed, "/api/v1/catalogue-messages", body)
         me = signed.officer.username
-        entry = await run(
+        return await once(
             lambda: node.catalogues.send(
                 message.to,
                 message.catalogue,
@@ -520,7 +528,6 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
                 me,
             )
         )
-        return [_sent(entry)]
 
     # --- requests ----------------------------------------------------------------------------
 
@@ -758,6 +765,20 @@ def _placed(error: CommandError, fields: list[tuple[str, str]]) -> FormErrors:
     else:
         placed.general.append(str(error))
     return placed
+
+
+def _attempt(signed: Signed, form: str, fields: list[tuple[str, str]]) -> Attempt | None:
+    """A compose form's one-time token is its idempotency key: the same form sent twice
+    signs once, and the same token with other fields is refused (``idempotency-conflict``)."""
+    token = dict(fields).get("form_token", "")
+    if not token:
+        return None
+    asked = [f"{name}={value}" for name, value in fields if name not in ("csrf", "form_token")]
+    return Attempt(
+        officer_actor(signed.officer.username),
+        parse_key(token),
+        fingerprint("console", form, "\n".join(asked)),
+    )
 
 
 def _sent(entry: Any) -> dict[str, Any]:

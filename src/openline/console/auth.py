@@ -62,7 +62,6 @@ class Guard:
         # parallel guesses cannot all pass the throttle before the first failure counts.
         self.checking: set[str] = set()
         self.password_checks: asyncio.Semaphore | None = None  # made in the event loop
-        self.form_tokens: dict[str, None] = {}  # compose forms already sent, oldest first
         self.verifying = False
 
     def open_session(self, username: str, password_hash: str) -> str:
@@ -74,16 +73,6 @@ class Guard:
 
     def close_session(self, session_id: str) -> None:
         self.sessions.revoke(session_id)
-
-    def spend_form_token(self, token: str) -> bool:
-        """True the first time a compose form's one-time token is sent, False after: a
-        refreshed page or a double click must not sign the same message twice."""
-        if token in self.form_tokens:
-            return False
-        self.form_tokens[token] = None
-        while len(self.form_tokens) > 10_000:
-            del self.form_tokens[next(iter(self.form_tokens))]
-        return True
 
     def language_of(self, chosen: str | None) -> str:
         if chosen in SUPPORTED_LANGUAGES:

@@ -44,6 +44,7 @@ from openline.node.catalogues import Catalogues
 from openline.node.contacts import Contacts
 from openline.node.errors import CommandError, cursor_errors, page_size
 from openline.node.home import NodeConfig, NodeHome
+from openline.node.idempotency import IdempotencyKeys
 from openline.node.notices import Notices, combined_line_state
 from openline.node.officers import Officers
 from openline.node.watcher import Alarm, DeadlineWatcher, overdue
@@ -130,6 +131,8 @@ class Node:
         self.note_signer = NoteSigner(name=self.party, private_key=self.key)
         self.store = Store.open_url(self.home.database_url(self.config))
         self.lock = threading.RLock()
+        # The node's clock as it is when read (a test may swap it after the node opens).
+        self.keys = IdempotencyKeys(self.store, self.lock, lambda: self.clock())  # noqa: PLW0108
         self.verify_lock = threading.Lock()  # one verify at a time: each writes the marks
         self._outgoing: dict[str, OutgoingLog] = {}
         self._incoming: dict[str, IncomingLog] = {}
@@ -298,6 +301,8 @@ class Node:
                     now = format_time(self.clock())
                     for peer, items in batches:
                         results.append(self._append_in(connection, peer, items, now))
+                    # The key of a keyed request commits with its entries, or neither does.
+                    self.keys.note(connection, (e for batch in results for e in batch), now)
             except EntryError as error:
                 for peer in peers:
                     self._outgoing.pop(peer, None)
@@ -308,6 +313,7 @@ class Node:
                 raise
             for peer in peers:  # committed: the stored tree reads its new nodes from the store
                 self.outgoing(peer).tree_committed()
+            self.keys.committed()
             # Bumped before the lock is released: a command that checks a fold and then
             # appends (an acknowledgement) under this lock always sees the previous one.
             self.revision += 1

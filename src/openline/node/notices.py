@@ -355,25 +355,29 @@ class Notices:
         kind, body = build(notice)  # validated in full before any entry is signed
         # One transaction for every copy: all recipients are told, or none is.
         batches = self.node.append_to_many([(party, [(kind, body, ())]) for party in parties])
-        entries = [entry for (entry,) in batches]
+        return self.sent([entry for (entry,) in batches])
+
+    def sent(self, entries: Sequence[Entry]) -> dict[str, Any]:
+        """What sending a notification or incident report answers, from its copies alone
+        (so that a retried request answers the same: ``openline.node.idempotency``)."""
+        first = entries[0]
         result: dict[str, Any] = {
-            "notice": notice,
-            "kind": kind,
+            "notice": first.body.get("notice"),
+            "kind": first.kind,
             "entries": [
                 {"id": entry.id, "to": entry.recipient, "seq": entry.seq, "kind": entry.kind}
                 for entry in entries
             ],
         }
-        if kind == "notify.activity":
-            # What the lead time would be were it delivered now: a warning, not a verdict
-            # (the verdict uses the recipient's cosigned delivery time).
-            now = self.node.clock()
-            lead = parse_time(body["start"]) - now
-            minimum = self._minimum(body["activity"])
+        if first.kind == "notify.activity":
+            # What the lead time would be were it delivered as it was signed: a warning, not
+            # a verdict (the verdict uses the recipient's cosigned delivery time).
+            activity = first.body["activity"]
+            lead = parse_time(first.body["start"]) - parse_time(first.time)
             result["lead_time_seconds_at_send"] = int(lead.total_seconds())
-            result["minimum_lead_seconds"] = int(minimum.total_seconds())
+            result["minimum_lead_seconds"] = int(self._minimum(activity).total_seconds())
             result["late_if_delivered_now"] = is_late(
-                body["activity"], lead, self.node.config.minimum_lead_times()
+                activity, lead, self.node.config.minimum_lead_times()
             )
         return result
 

@@ -244,6 +244,21 @@ verified_marks = Table(
     PrimaryKeyConstraint("log_sender", "log_recipient"),
 )
 
+# Idempotency keys (the IETF ``Idempotency-Key`` draft): which entries the first request with
+# a key created, written in the same transaction as those entries, so that a retry after a
+# lost answer (a timeout, a killed process) gets the same entries back instead of new ones.
+# Not a cache: rebuild keeps it. Kept for two days (at least the draft's 24 hours).
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("actor", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("entry_ids", Text, nullable=False),  # a JSON list, in the order they were signed
+    PrimaryKeyConstraint("actor", "key"),
+)
+
 meta = Table(
     "meta",
     metadata,
@@ -251,6 +266,7 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
+Index("idempotency_keys_by_age", idempotency_keys.c.created_at)
 Index("messages_by_peer", messages.c.sender, messages.c.recipient, messages.c.seq)
 # The latest acknowledged messages, for the floor's "recent" list; an unacknowledged message
 # (the bulk of the hot path's inserts) is not in this index until it is acknowledged.
