@@ -3,10 +3,8 @@
 Two kinds of bearer token are accepted: the node's admin token (``DIR/admin.token``, the
 operator's key, used by the CLI; it may do everything) and an officer's API token
 (``openline officer token``), which may do what the officer's role allows
-(``openline.core.roles``). The act a route performs follows from its method and path:
-reading is ``GET``; exporting is a proof or a report; managing is accounts (listing them
-too), peers and rebuilds; anything else that writes sends on behalf of the party, and a
-contact request or an answer at minister level needs an approver.
+(``openline.core.roles``). What each route's act needs is declared with the route, in the
+one table of acts (``openline.api.acts``).
 
 Every entry a person's act produces names the officer who acted (:func:`acting_officer`):
 with an officer's token that is the officer's own user name, whatever the body says, and a
@@ -18,15 +16,13 @@ default.
 from __future__ import annotations
 
 import hmac
-import json
-import re
 from dataclasses import dataclass
 from typing import overload
 
 from fastapi import Request
 from pydantic import BaseModel
 
-from openline.core.roles import AccountError, Action, action_for_level, require
+from openline.core.roles import AccountError, Action, require
 from openline.node.app import Node
 from openline.node.errors import CommandError
 from openline.node.officers import Officer
@@ -65,39 +61,6 @@ def identify(node: Node, admin_token: str, authorization: str | None) -> Caller:
             "a valid admin or officer token is required", code="unauthorized", status=401
         )
     return Caller(officer)
-
-
-_EXPORT = re.compile(r"\A/api/v1/(proofs/(delivery|answer|unanswered)/[^/]+|report)\Z")
-_MANAGE = re.compile(r"\A/api/v1/(officers(/.*)?|peers|rebuild)\Z")
-_READ_POSTS = re.compile(r"\A/api/v1/(proofs/check|verify)\Z")
-_RESPOND = re.compile(r"\A/api/v1/requests/([0-9a-f]{64})/respond\Z")
-
-
-def act_of(node: Node, method: str, path: str, body: bytes) -> Action:
-    """The act a request performs (see the module docstring)."""
-    if _EXPORT.match(path):
-        return Action.EXPORT
-    if _MANAGE.match(path):
-        return Action.MANAGE  # even listing the accounts is an admin's business
-    if method in ("GET", "HEAD"):
-        return Action.READ
-    if _READ_POSTS.match(path):
-        return Action.READ
-    if path == "/api/v1/requests":
-        return action_for_level(_level_of(body))
-    answered = _RESPOND.match(path)
-    if answered:
-        view = node.contacts.find(answered.group(1))
-        return action_for_level(None if view is None else view.level)
-    return Action.SEND
-
-
-def _level_of(body: bytes) -> str | None:
-    try:
-        level = json.loads(body or b"{}").get("level")
-    except (ValueError, AttributeError):
-        return None  # the route's own validation answers for a malformed body
-    return level if isinstance(level, str) else None
 
 
 def authorize(caller: Caller, act: Action) -> None:

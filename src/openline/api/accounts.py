@@ -8,6 +8,7 @@ import anyio.to_thread
 from fastapi import APIRouter
 from pydantic import Field
 
+from openline.api.acts import bound
 from openline.api.requests import Strict
 from openline.node.app import Node
 
@@ -31,31 +32,31 @@ def accounts_router(node: Node) -> APIRouter:
     def run(function: Any, *args: Any) -> Any:
         return anyio.to_thread.run_sync(function, *args)
 
-    @router.get("/officers")
+    @router.get("/officers", openapi_extra=bound("list-officers"))
     async def list_officers() -> dict[str, Any]:
         return {"officers": await run(officers.list)}
 
-    @router.post("/officers", status_code=201)
+    @router.post("/officers", status_code=201, openapi_extra=bound("add-officer"))
     async def add_officer(body: OfficerIn) -> dict[str, Any]:
         added: dict[str, Any] = await run(officers.add, body.username, body.role, body.password)
         return added
 
-    @router.post("/officers/{username}/disable")
+    @router.post("/officers/{username}/disable", openapi_extra=bound("disable-officer"))
     async def disable(username: str) -> dict[str, Any]:
         shown: dict[str, Any] = await run(officers.set_disabled, username, True)
         return shown
 
-    @router.post("/officers/{username}/enable")
+    @router.post("/officers/{username}/enable", openapi_extra=bound("enable-officer"))
     async def enable(username: str) -> dict[str, Any]:
         shown: dict[str, Any] = await run(officers.set_disabled, username, False)
         return shown
 
-    @router.post("/officers/{username}/password")
+    @router.post("/officers/{username}/password", openapi_extra=bound("set-password"))
     async def password(username: str, body: PasswordIn) -> dict[str, Any]:
         shown: dict[str, Any] = await run(officers.set_password, username, body.password)
         return shown
 
-    @router.post("/officers/{username}/token", status_code=201)
+    @router.post("/officers/{username}/token", status_code=201, openapi_extra=bound("issue-token"))
     async def token(username: str) -> dict[str, Any]:
         issued: str = await run(officers.issue_token, username)
         return {"username": username, "token": issued}

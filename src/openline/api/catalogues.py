@@ -26,6 +26,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from openline.api.access import acting_officer, given_officer
+from openline.api.acts import bound
 from openline.api.idempotency import entries_once
 from openline.api.results import entry_summary
 from openline.core.canonical import canonical_bytes
@@ -96,12 +97,12 @@ def catalogues_router(node: Node) -> APIRouter:
     router = APIRouter()
     catalogues = node.catalogues
 
-    @router.get("/catalogues")
+    @router.get("/catalogues", openapi_extra=bound("read"))
     async def list_catalogues() -> dict[str, Any]:
         listing: dict[str, Any] = await anyio.to_thread.run_sync(catalogues.status)
         return listing
 
-    @router.post("/catalogues", status_code=201)
+    @router.post("/catalogues", status_code=201, openapi_extra=bound("pin-catalogue"))
     async def pin(request: Request, body: PinIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), "duty officer")
         try:  # refuses what JSON parsing let through: floats (NaN too), huge integers
@@ -115,7 +116,7 @@ def catalogues_router(node: Node) -> APIRouter:
         )
         return result
 
-    @router.get("/catalogues/{ref}")
+    @router.get("/catalogues/{ref}", openapi_extra=bound("read"))
     async def show(ref: str, lang: str | None = None) -> dict[str, Any]:
         def showing() -> dict[str, Any]:
             catalogue = catalogues.resolve(ref)
@@ -127,7 +128,9 @@ def catalogues_router(node: Node) -> APIRouter:
         shown: dict[str, Any] = await anyio.to_thread.run_sync(showing)
         return shown
 
-    @router.post("/catalogue-messages", status_code=201)
+    @router.post(
+        "/catalogue-messages", status_code=201, openapi_extra=bound("send-catalogue-message")
+    )
     async def send(request: Request, body: CatalogueMessageIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), None)
 

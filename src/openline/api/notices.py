@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from pydantic import Field, StrictInt
 
 from openline.api.access import acting_officer, given_officer
+from openline.api.acts import bound
 from openline.api.idempotency import entries_once
 from openline.api.paging import After, Cursor, Limit, paged
 from openline.api.requests import DUTY_OFFICER, Short, Strict, Text, parse_when
@@ -111,20 +112,20 @@ def notices_router(node: Node) -> APIRouter:
     def run(function: Any, *args: Any) -> Any:
         return anyio.to_thread.run_sync(function, *args)
 
-    @router.post("/notifications", status_code=201)
+    @router.post("/notifications", status_code=201, openapi_extra=bound("notify"))
     async def notify(request: Request, body: ActivityIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
         new = body.command(officer)
         return notices.sent(await entries_once(request, node, lambda: notices.notify(body.to, new)))
 
-    @router.post("/incidents", status_code=201)
+    @router.post("/incidents", status_code=201, openapi_extra=bound("report-incident"))
     async def incident(request: Request, body: IncidentIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
         new = body.command(officer)
         entries = await entries_once(request, node, lambda: notices.incident(body.to, new))
         return notices.sent(entries)
 
-    @router.get("/notifications")
+    @router.get("/notifications", openapi_extra=bound("read"))
     async def notifications(
         request: Request,
         direction: Literal["in", "out"] | None = None,
@@ -138,12 +139,12 @@ def notices_router(node: Node) -> APIRouter:
         )
         return paged(request, "notifications", page)
 
-    @router.get("/notifications/{ref}")
+    @router.get("/notifications/{ref}", openapi_extra=bound("read"))
     async def notification(ref: str) -> dict[str, Any]:
         shown: dict[str, Any] = await run(notices.notification, ref)
         return shown
 
-    @router.post("/desk-checks", status_code=201)
+    @router.post("/desk-checks", status_code=201, openapi_extra=bound("desk-check"))
     async def desk_check(request: Request, body: DeskCheckIn | None = None) -> dict[str, Any]:
         asked = body or DeskCheckIn()
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
@@ -151,7 +152,7 @@ def notices_router(node: Node) -> APIRouter:
             await entries_once(request, node, lambda: notices.desk_check(asked.to, officer))
         )
 
-    @router.get("/desk-checks")
+    @router.get("/desk-checks", openapi_extra=bound("read"))
     async def desk_checks(
         request: Request, peer: str | None = None, limit: Limit = None, cursor: Cursor = None
     ) -> dict[str, Any]:
@@ -169,7 +170,7 @@ def notices_router(node: Node) -> APIRouter:
         result: dict[str, Any] = await run(listing)
         return result
 
-    @router.get("/entries/{entry_id}/render")
+    @router.get("/entries/{entry_id}/render", openapi_extra=bound("read"))
     async def render(entry_id: str, lang: str | None = None) -> dict[str, Any]:
         if lang is not None and not lang:
             raise CommandError("lang is empty", code="unsupported-language", status=422)

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from openline.api.access import (
     Caller,
-    act_of,
     acting_officer,
     authorize,
     given_officer,
@@ -27,6 +26,7 @@ from openline.api.access import (
     remember,
 )
 from openline.api.accounts import accounts_router
+from openline.api.acts import act_of_route, bound
 from openline.api.catalogues import catalogues_router
 from openline.api.idempotency import entries_once
 from openline.api.notices import notices_router
@@ -34,6 +34,7 @@ from openline.api.paging import After, Cursor, Limit, paged
 from openline.api.requests import requests_router
 from openline.api.results import entries_result
 from openline.node.app import NewMessage, Node
+from openline.node.errors import CommandError
 
 Officer = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -90,15 +91,16 @@ def officers_router(
         caller = await anyio.to_thread.run_sync(identify, node, token, authorization)
         remember(request, caller)
         if caller.officer is not None:
+            act = act_of_route(request.scope.get("route"))
+            if act is None:  # check_bound makes this unreachable: fail closed all the same
+                raise CommandError("this route is bound to no act", code="forbidden", status=403)
             body = await request.body()  # cached: the route reads it again
-            act = await anyio.to_thread.run_sync(
-                act_of, node, request.method, request.url.path, body
-            )
-            authorize(caller, act)
+            needed = await anyio.to_thread.run_sync(act.action, node, body, request.path_params)
+            authorize(caller, needed)
 
     router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
 
-    @router.post("/messages", status_code=201)
+    @router.post("/messages", status_code=201, openapi_extra=bound("send-message"))
     async def send(request: Request, message: SendIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(message), None)
         new = NewMessage(message.text, message.precedence, message.lang, officer)
@@ -106,7 +108,7 @@ def officers_router(
             await entries_once(request, node, lambda: node.send_messages(message.to, [new]))
         )
 
-    @router.post("/messages/batch", status_code=201)
+    @router.post("/messages/batch", status_code=201, openapi_extra=bound("send-message"))
     async def send_batch(request: Request, batch: SendBatchIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(batch), None)
         messages = [NewMessage(m.text, m.precedence, m.lang, officer) for m in batch.messages]
@@ -114,25 +116,25 @@ def officers_router(
             await entries_once(request, node, lambda: node.send_messages(batch.to, messages))
         )
 
-    @router.post("/entries/{entry_id}/ack", status_code=201)
+    @router.post("/entries/{entry_id}/ack", status_code=201, openapi_extra=bound("acknowledge"))
     async def ack(request: Request, entry_id: str, body: AckIn | None = None) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), "admin")
         return entries_result(
             await entries_once(request, node, lambda: node.ack(entry_id, officer))
         )
 
-    @router.post("/peers", status_code=201)
+    @router.post("/peers", status_code=201, openapi_extra=bound("add-peer"))
     async def add_peer(peer: PeerIn) -> dict[str, Any]:
         card_bytes = orjson.dumps(peer.card)
         pinned = await anyio.to_thread.run_sync(node.add_peer, card_bytes, peer.url, peer.replace)
         on_peers_changed()
         return {"party": pinned.party, "url": pinned.url, "fingerprint": pinned.card.fingerprint}
 
-    @router.get("/status")
+    @router.get("/status", openapi_extra=bound("read"))
     async def status() -> dict[str, Any]:
         return await anyio.to_thread.run_sync(node.status)
 
-    @router.get("/peers/{peer}/log")
+    @router.get("/peers/{peer}/log", openapi_extra=bound("read"))
     async def peer_log(
         request: Request, peer: str, limit: Limit = None, cursor: Cursor = None, after: After = None
     ) -> dict[str, Any]:
@@ -143,7 +145,7 @@ def officers_router(
         )
         return {"peer": peer, **paged(request, "entries", page)}
 
-    @router.post("/verify")
+    @router.post("/verify", openapi_extra=bound("verify"))
     async def verify(full: bool = False) -> dict[str, Any]:
         """``openline verify``: what is new since the last run and a slice of the rest, or
         every row with ``?full=true``."""
@@ -151,7 +153,7 @@ def officers_router(
         assert report is not None  # waited for its turn
         return report.to_json()
 
-    @router.post("/rebuild")
+    @router.post("/rebuild", openapi_extra=bound("rebuild"))
     async def rebuild() -> dict[str, Any]:
         return await anyio.to_thread.run_sync(node.rebuild)
 

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from openline.api.access import acting_officer, given_officer
+from openline.api.acts import bound
 from openline.api.idempotency import entries_once
 from openline.api.paging import After, Cursor, Limit, paged
 from openline.api.results import entry_summary
@@ -221,13 +222,13 @@ def requests_router(node: Node) -> APIRouter:
         (entry,) = await entries_once(request, node, command)
         return entry_summary(entry)
 
-    @router.post("/requests", status_code=201)
+    @router.post("/requests", status_code=201, openapi_extra=bound("new-request"))
     async def send_request(request: Request, body: RequestIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
         new = body.command(officer)
         return await created_once(request, lambda: contacts.request(new))
 
-    @router.get("/requests")
+    @router.get("/requests", openapi_extra=bound("read"))
     async def list_requests(
         request: Request,
         state: str | None = None,
@@ -268,29 +269,35 @@ def requests_router(node: Node) -> APIRouter:
         result: dict[str, Any] = await run(listing)
         return result
 
-    @router.get("/requests/{request_id}")
+    @router.get("/requests/{request_id}", openapi_extra=bound("read"))
     async def show_request(request_id: str) -> dict[str, Any]:
         shown: dict[str, Any] = await run(lambda: contacts.to_json(contacts.view(request_id)))
         return shown
 
-    @router.post("/requests/{request_id}/respond", status_code=201)
+    @router.post(
+        "/requests/{request_id}/respond", status_code=201, openapi_extra=bound("answer-request")
+    )
     async def respond(request: Request, request_id: str, body: AnswerIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
         answer = body.command(officer)
         return await created_once(request, lambda: contacts.respond(request_id, answer))
 
-    @router.post("/requests/{request_id}/update", status_code=201)
+    @router.post(
+        "/requests/{request_id}/update", status_code=201, openapi_extra=bound("update-request")
+    )
     async def update(request: Request, request_id: str, body: UpdateIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
         change = body.command(officer)
         return await created_once(request, lambda: contacts.update(request_id, change))
 
-    @router.post("/requests/{request_id}/read", status_code=201)
+    @router.post(
+        "/requests/{request_id}/read", status_code=201, openapi_extra=bound("read-request")
+    )
     async def read(request: Request, request_id: str, body: ReadIn | None = None) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
         return await created_once(request, lambda: contacts.read(request_id, officer))
 
-    @router.post("/explanations", status_code=201)
+    @router.post("/explanations", status_code=201, openapi_extra=bound("explain"))
     async def explain(request: Request, body: ExplainIn) -> dict[str, Any]:
         officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
 
@@ -308,12 +315,12 @@ def requests_router(node: Node) -> APIRouter:
 
         return await created_once(request, send)
 
-    @router.get("/proofs/{claim}/{entry_id}")
+    @router.get("/proofs/{claim}/{entry_id}", openapi_extra=bound("prove"))
     async def prove(claim: str, entry_id: str) -> Response:
         data = await run(lambda: Prover(node).prove(claim, entry_id))
         return Response(data, media_type="application/json")
 
-    @router.post("/proofs/check")
+    @router.post("/proofs/check", openapi_extra=bound("check-proof"))
     async def check(body: CheckProofIn) -> dict[str, Any]:
         """The same check as ``openline check-proof``; a failed check is an answer (200,
         ``valid: false``), not an error of the request."""
@@ -335,11 +342,11 @@ def requests_router(node: Node) -> APIRouter:
         result: dict[str, Any] = await run(checking)
         return result
 
-    @router.get("/alarms")
+    @router.get("/alarms", openapi_extra=bound("read"))
     async def alarms() -> dict[str, Any]:
         return {"alarms": [alarm.to_json() for alarm in await run(node.alarms)]}
 
-    @router.get("/report")
+    @router.get("/report", openapi_extra=bound("report"))
     async def report(
         counterpart: str,
         since: str | None = None,

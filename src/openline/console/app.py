@@ -32,7 +32,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from openline.api.access import Caller, act_of, authorize
+from openline.api.access import Caller, authorize
+from openline.api.acts import ACTS, bound
 from openline.api.catalogues import CatalogueMessageIn
 from openline.api.notices import ActivityIn
 from openline.api.officers import SendIn
@@ -185,10 +186,12 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         context.setdefault("party", node.party)
         return page(signed, template, status, **context)
 
-    async def authorized(signed: Signed, path: str, body: dict[str, Any]) -> None:
-        """The role check of the officers' API, for the API call this form stands for."""
-        act = await run(act_of, node, "POST", path, orjson.dumps(body))
-        authorize(Caller(signed.officer), act)
+    async def authorized(
+        signed: Signed, act: str, body: dict[str, Any], params: dict[str, str] | None = None
+    ) -> None:
+        """The role check of the act this form performs, from the one table of acts."""
+        needed = await run(ACTS[act].action, node, orjson.dumps(body), params or {})
+        authorize(Caller(signed.officer), needed)
 
     # --- signing in ------------------------------------------------------------------------
 
@@ -200,7 +203,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         _set_cookie(response, LOGIN_COOKIE, token, max_age=3600)
         return response
 
-    @router.post("/login")
+    @router.post("/login", openapi_extra=bound("session"))
     async def login(request: Request) -> Response:
         refuse_cross_site(request)
         refuse_oversized(request)
@@ -260,7 +263,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         response.delete_cookie(LOGIN_COOKIE, path="/console")
         return response
 
-    @router.post("/logout")
+    @router.post("/logout", openapi_extra=bound("session"))
     async def logout(request: Request) -> Response:
         await guard.posted(request)
         guard.close_session(request.cookies.get(SESSION_COOKIE, ""))
@@ -268,7 +271,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         response.delete_cookie(SESSION_COOKIE, path="/console")
         return response
 
-    @router.post("/language")
+    @router.post("/language", openapi_extra=bound("session"))
     async def language(request: Request) -> Response:
         signed, fields = await guard.posted(request)
         chosen = dict(fields).get("lang", "")
@@ -335,10 +338,9 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
-    @router.post("/ack/{entry_id}")
+    @router.post("/ack/{entry_id}", openapi_extra=bound("acknowledge"))
     async def acknowledge(request: Request, entry_id: str) -> Response:
         signed, fields = await guard.posted(request)
-        await authorized(signed, f"/api/v1/entries/{entry_id}/ack", {})
         await run(node.ack, entry_id, signed.officer.username)
         if "hx-request" in request.headers:
             floor = await run(views.floor, node, floors)
@@ -415,7 +417,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
             "params": [] if chosen is None else [param.to_dict() for param in chosen.params],
         }
 
-    @router.post("/compose/{form}")
+    @router.post("/compose/{form}", openapi_extra=bound("compose"))
     async def send(request: Request, form: str) -> Response:
         signed, fields = await guard.posted(request)
         if form not in COMPOSE_FORMS:
@@ -471,21 +473,21 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
         if form == "message":
             body = body_from_form(fields)
             sending = validated(SendIn, body)
-            await authorized(signed, "/api/v1/messages", body)
+            await authorized(signed, "send-message", body)
             message = NewMessage(sending.text, sending.precedence, sending.lang, officer=me)
             done = await once(lambda: node.send_messages(sending.to, [message]))
             return [_sent(entry) for entry in done.entries], done.replayed
         if form == "request":
             body = one_recipient(body_from_form(fields))
             request_model = validated(RequestIn, body)
-            await authorized(signed, "/api/v1/requests", body)
+            await authorized(signed, "new-request", body)
             new_request = request_model.command(me)
             done = await once(lambda: node.contacts.request(new_request))
             return [_sent(entry) for entry in done.entries], done.replayed
         if form == "notification":
             body = body_from_form(fields)
             activity = validated(ActivityIn, body)
-            await authorized(signed, "/api/v1/notifications", body)
+            await authorized(signed, "notify", body)
             new_activity = activity.command(me)
             done = await once(lambda: node.notices.notify(activity.to, new_activity))
             late = bool(node.notices.sent(done.entries).get("late_if_delivered_now"))
@@ -515,7 +517,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
             # Only free text has a language; the agreed texts are in every language.
             body.pop("lang", None)
         message = validated(CatalogueMessageIn, body)
-        await authorized(signed, "/api/v1/catalogue-messages", body)
+        await authorized(signed, "send-catalogue-message", body)
         me = signed.officer.username
         return await once(
             lambda: node.catalogues.send(
@@ -583,14 +585,13 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
     async def request_page(request: Request, request_id: str) -> Response:
         return await request_view(await guard.signed(request), request_id)
 
-    @router.post("/requests/{request_id}/respond")
+    @router.post("/requests/{request_id}/respond", openapi_extra=bound("answer-request"))
     async def respond(request: Request, request_id: str) -> Response:
         signed, fields = await guard.posted(request)
         await run(node.contacts.view, request_id)  # 404 unknown-request before anything else
         try:
             body = body_from_form(fields)
             answer = validated(AnswerIn, body)
-            await authorized(signed, f"/api/v1/requests/{request_id}/respond", body)
             await run(node.contacts.respond, request_id, answer.command(signed.officer.username))
         except FormErrors as errors:
             placed = shown_beside(errors, [name for name, _value in fields])
@@ -664,7 +665,7 @@ def console_router(node: Node, guard: Guard, stopping: Callable[[], bool]) -> AP
             for row, entry in rows
         ]
 
-    @router.post("/verify")
+    @router.post("/verify", openapi_extra=bound("verify"))
     async def verify(request: Request) -> Response:
         await guard.posted(request)
         if guard.verifying:  # one at a time: each holds a worker thread for the whole walk

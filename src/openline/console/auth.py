@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import anyio.to_thread
 from fastapi import Request
 
+from openline.api.access import Caller, authorize
+from openline.api.acts import act_of_route
 from openline.console.sessions import Session, SessionStore
 from openline.console.throttle import LoginThrottle
 from openline.i18n import SUPPORTED_LANGUAGES
@@ -109,6 +111,12 @@ class Guard:
                 code="csrf-missing" if not presented else "csrf-invalid",
                 status=403,
             )
+        # The route's act, from the one table (a compose form then checks its kind's act).
+        act = act_of_route(request.scope.get("route"))
+        if act is None:  # check_bound refuses such an app: fail closed all the same
+            raise CommandError("this form is bound to no act", code="forbidden", status=403)
+        needed = await anyio.to_thread.run_sync(act.action, self.node, b"{}", request.path_params)
+        authorize(Caller(signed.officer), needed)
         return signed, fields
 
 

@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from openline.api.acts import check_bound
 from openline.api.officers import officers_router
 from openline.console.app import mount_console
 from openline.node.app import Node
@@ -176,6 +177,10 @@ def create_app(
     app.include_router(federation_router(node))
     app.include_router(officers_router(node, token, senders.sync_peers))
     mount_console(app, node, stopping=lambda: bool(app.state.stopping()))
+    # Declared or refused: every route of the officers' API and every console form names
+    # its act in the one table (openline.api.acts), or the node does not start.
+    check_bound(app.routes, ("/api/v1",), ("GET", "POST", "PUT", "PATCH", "DELETE"))
+    check_bound(app.routes, ("/console",), ("POST", "PUT", "PATCH", "DELETE"))
 
     @app.middleware("http")
     async def console_headers(request: Request, call_next: Any) -> Response:

@@ -1,0 +1,148 @@
+"""Declared or refused (``openline.api.acts``): every route of the officers' API and every
+console POST is bound to an act of the one table, and the role check reads that binding,
+never the URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import APIRouter, FastAPI
+from test_officers_node import PASSWORD, request_body
+
+from openline.api.acts import ACTS, act_of_route, check_bound, routes_of
+from openline.api.client import ApiError, OfficerClient
+from openline.core.roles import Action
+from openline.node.app import Node
+from openline.node.server import create_app
+from pair import make_pair, pump
+
+# The contract: each mutating route, the act it performs, and what that act needs. A new
+# write route must be added here, on purpose, with its act.
+MUTATING = {
+    "POST /api/v1/messages": ("send-message", "send"),
+    "POST /api/v1/messages/batch": ("send-message", "send"),
+    "POST /api/v1/entries/{entry_id}/ack": ("acknowledge", "send"),
+    "POST /api/v1/requests": ("new-request", "send, or send-minister at minister level"),
+    "POST /api/v1/requests/{request_id}/respond": ("answer-request", "level of the request"),
+    "POST /api/v1/requests/{request_id}/update": ("update-request", "level of the request"),
+    "POST /api/v1/requests/{request_id}/read": ("read-request", "level of the request"),
+    "POST /api/v1/explanations": ("explain", "send"),
+    "POST /api/v1/notifications": ("notify", "send"),
+    "POST /api/v1/incidents": ("report-incident", "send"),
+    "POST /api/v1/desk-checks": ("desk-check", "send"),
+    "POST /api/v1/catalogues": ("pin-catalogue", "send"),
+    "POST /api/v1/catalogue-messages": ("send-catalogue-message", "send"),
+    "POST /api/v1/peers": ("add-peer", "manage"),
+    "POST /api/v1/officers": ("add-officer", "manage"),
+    "POST /api/v1/officers/{username}/disable": ("disable-officer", "manage"),
+    "POST /api/v1/officers/{username}/enable": ("enable-officer", "manage"),
+    "POST /api/v1/officers/{username}/password": ("set-password", "manage"),
+    "POST /api/v1/officers/{username}/token": ("issue-token", "manage"),
+    "POST /api/v1/rebuild": ("rebuild", "manage"),
+    "POST /api/v1/verify": ("verify", "read"),
+    "POST /api/v1/proofs/check": ("check-proof", "read"),
+    "POST /console/login": ("session", "read"),
+    "POST /console/logout": ("session", "read"),
+    "POST /console/language": ("session", "read"),
+    "POST /console/ack/{entry_id}": ("acknowledge", "send"),
+    "POST /console/compose/{form}": ("compose", "send, then the act of the form"),
+    "POST /console/requests/{request_id}/respond": ("answer-request", "level of the request"),
+    "POST /console/verify": ("verify", "read"),
+}
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Node:
+    us, _, _ = make_pair(tmp_path)
+    return us
+
+
+def bindings(app: FastAPI) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for route in routes_of(app.routes):
+        act = act_of_route(route)
+        for method in sorted(route.methods or ()):
+            if act is not None:
+                found[f"{method} {route.path}"] = act.name
+    return found
+
+
+def test_every_mutating_route_and_console_post_names_its_act(node: Node) -> None:
+    bound = bindings(create_app(node, node.home.load_token()))
+    mutating = {
+        route: act
+        for route, act in bound.items()
+        if not route.startswith(("GET ", "HEAD "))
+        and route.split()[1].startswith(("/api", "/console"))
+    }
+    assert mutating == {route: act for route, (act, _needs) in MUTATING.items()}
+
+
+def test_every_read_route_of_the_api_is_bound_too(node: Node) -> None:
+    app = create_app(node, node.home.load_token())
+    reads = {
+        f"{method} {route.path}": act_of_route(route)
+        for route in routes_of(app.routes)
+        for method in route.methods or ()
+        if str(route.path).startswith("/api/v1") and method == "GET"
+    }
+    assert reads, "no read routes found"
+    assert all(act is not None for act in reads.values()), reads
+    exporting = {
+        route for route, act in reads.items() if act is not None and act.name in ("prove", "report")
+    }
+    assert exporting == {"GET /api/v1/proofs/{claim}/{entry_id}", "GET /api/v1/report"}
+    assert reads["GET /api/v1/officers"] is not None
+    assert reads["GET /api/v1/officers"].name == "list-officers"
+
+
+def test_an_unbound_write_route_cannot_be_mounted() -> None:
+    app = FastAPI()
+    router = APIRouter(prefix="/api/v1")
+
+    @router.post("/launch")
+    async def launch() -> dict[str, Any]:
+        return {}
+
+    app.include_router(router)
+    with pytest.raises(RuntimeError, match="POST /api/v1/launch is bound to no act"):
+        check_bound(app.routes, ("/api/v1",), ("GET", "POST"))
+
+
+def test_what_each_fixed_act_needs_matches_the_contract(node: Node) -> None:
+    for route, (name, needs) in MUTATING.items():
+        act = ACTS[name]
+        if needs in {a.value for a in Action}:
+            assert act.action(node, b"{}", {}) == Action(needs), route
+
+
+def client(node: Node, token: str) -> OfficerClient:
+    return OfficerClient("http://local", token, app=create_app(node, node.home.load_token()))
+
+
+def refusal(api: OfficerClient, path: str, body: Any) -> str | None:
+    try:
+        api.request("POST", path, body)
+    except ApiError as error:
+        return error.code
+    return None
+
+
+def test_minister_level_updates_and_read_receipts_need_an_approver(tmp_path: Path) -> None:
+    us, prc, _clock = make_pair(tmp_path)
+    operator = client(us, us.home.load_token())
+    asked = operator.request("POST", "/api/v1/requests", request_body(us, "minister"))
+    pump(us, prc)
+    us.officers.add("duty", "duty-officer", PASSWORD)
+    us.officers.add("chief", "approver", PASSWORD)
+    duty = client(us, us.officers.issue_token("duty"))
+    chief = client(us, us.officers.issue_token("chief"))
+    withdraw = {"status": "withdrawn", "reason": "overtaken by events"}
+    path = f"/api/v1/requests/{asked['id']}/update"
+    assert refusal(duty, path, withdraw) == "forbidden"
+    assert refusal(chief, path, withdraw) is None
+    prc.officers.add("duty", "duty-officer", PASSWORD)
+    prc_duty = client(prc, prc.officers.issue_token("duty"))
+    assert refusal(prc_duty, f"/api/v1/requests/{asked['id']}/read", {}) == "forbidden"
