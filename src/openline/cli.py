@@ -184,21 +184,13 @@ def peer_add(
     except OSError as error:
         fail(f"cannot read {card_file}: {error.strerror}")
     with access(directory) as handle:
-        if handle.node is not None:
-            pinned = handle.node.add_peer(raw, url, replace)
-            result = {
-                "party": pinned.party,
-                "url": pinned.url,
-                "fingerprint": pinned.card.fingerprint,
-            }
-        else:
-            try:
-                card_json = json.loads(raw)
-            except ValueError:
-                fail(f"{card_file} is not JSON")
-            result = handle.call(
-                "POST", "/api/v1/peers", {"card": card_json, "url": url, "replace": replace}
-            )
+        try:
+            card_json = json.loads(raw)
+        except ValueError:
+            fail(f"{card_file} is not JSON")
+        result = handle.api(
+            "POST", "/api/v1/peers", {"card": card_json, "url": url, "replace": replace}
+        )
     out.print(f"pinned {result['party']} at {result['url']}")
     out.print(f"fingerprint: {result['fingerprint']}  (check it by phone)")
 
@@ -251,21 +243,12 @@ def send(
 ) -> None:
     """Send a hotline message; queued durably, delivered when the node runs."""
     with access(directory) as handle:
-        if handle.node is not None:
-            from openline.node.app import NewMessage
-
-            message = NewMessage(text, precedence, lang, officer)
-            entries = [
-                {"id": e.id, "to": e.recipient, "seq": e.seq}
-                for e in handle.node.send_messages(to, [message])
-            ]
-            state = "queued (node not running; delivered when it runs)"
-        else:
-            body = {"to": to, "text": text, "precedence": precedence, "lang": lang}
-            if officer is not None:
-                body["officer"] = officer
-            entries = handle.call("POST", "/api/v1/messages", body)["entries"]
-            state = "sent"
+        body = {"to": to, "text": text, "precedence": precedence, "lang": lang}
+        if officer is not None:
+            body["officer"] = officer
+        entries = handle.api("POST", "/api/v1/messages", body)["entries"]
+        running = handle.url is not None
+    state = "sent" if running else "queued (node not running; delivered when it runs)"
     for entry in entries:
         out.print(f"{state}: to {entry['to']} seq {entry['seq']} id {entry['id']}")
 
@@ -282,13 +265,8 @@ def ack(
     if not is_entry_id(entry_id):
         fail(f"{entry_id!r} is not an entry id (64 hex digits, as send and log print)")
     with access(directory) as handle:
-        if handle.node is not None:
-            entry = handle.node.ack(entry_id, officer)
-            result = {"id": entry.id, "to": entry.recipient}
-        else:
-            result = handle.call("POST", f"/api/v1/entries/{entry_id}/ack", {"officer": officer})[
-                "entries"
-            ][0]
+        body = {"officer": officer}
+        result = handle.api("POST", f"/api/v1/entries/{entry_id}/ack", body)["entries"][0]
     out.print(f"acknowledged; ack to {result['to']} id {result['id']}")
 
 
@@ -296,11 +274,7 @@ def ack(
 def status(directory: DirArg, as_json: JsonOpt = False) -> None:
     """The node, its links and their health, and overdue acknowledgements."""
     with access(directory) as handle:
-        data = (
-            handle.node.status()
-            if handle.node is not None
-            else handle.call("GET", "/api/v1/status")
-        )
+        data = handle.api("GET", "/api/v1/status")
     if as_json:
         print_json(data)
         return
@@ -438,11 +412,7 @@ def verify(
 def rebuild(directory: DirArg) -> None:
     """Regenerate every cache table from the transcript alone."""
     with access(directory) as handle:
-        counts = (
-            handle.node.rebuild()
-            if handle.node is not None
-            else handle.call("POST", "/api/v1/rebuild")
-        )
+        counts = handle.api("POST", "/api/v1/rebuild")
     out.print(f"rebuilt from {counts['entries']} entries: {counts['messages']} messages")
 
 

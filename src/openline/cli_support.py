@@ -224,11 +224,12 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
-# --- talking to the node: through its API if it runs, else directly ------------------------
+# --- talking to the node: through its API, running or in process --------------------------
 
 
 class NodeAccess:
-    """One way in: ``api`` when the node serves this folder, ``node`` otherwise."""
+    """One road in: the officers' API, of the running node when it serves this folder,
+    else the same API in process over the stored node (``httpx.ASGITransport``)."""
 
     def __init__(self, home: NodeHome) -> None:
         self.home = home
@@ -236,10 +237,6 @@ class NodeAccess:
         self.node: Node | None = None
         if self.url is None:
             self.node = open_node(home)
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        assert self.url is not None
-        return self._call(self._client(self.url), method, path, body, None, False)
 
     def _client(self, url: str) -> OfficerClient:
         """The running node's API, tried again while it does not answer (a restart)."""
