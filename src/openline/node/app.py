@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from openline.core.card import Card, check_rotation, make_card, party_cosigner
@@ -48,7 +47,7 @@ from openline.node.idempotency import IdempotencyKeys
 from openline.node.notices import Notices, combined_line_state
 from openline.node.officers import Officers
 from openline.node.watcher import Alarm, DeadlineWatcher, overdue
-from openline.store import Store, schema, transcript, tree
+from openline.store import Store, transcript, tree
 from openline.store import projection as folds
 from openline.store.database import PinnedPeer
 
@@ -406,12 +405,10 @@ class Node:
                 status=422,
             )
         with self.store.read() as connection:
-            row = connection.execute(
-                select(schema.messages.c.ack_id).where(schema.messages.c.id == entry_id)
-            ).first()
-        if row is not None and row.ack_id is not None:
+            ack_id = folds.message_ack_id(connection, entry_id)
+        if ack_id is not None:
             raise CommandError(
-                f"already acknowledged by entry {row.ack_id}",
+                f"already acknowledged by entry {ack_id}",
                 code="already-acknowledged",
                 status=409,
             )
@@ -530,14 +527,7 @@ class Node:
         now = int(self.clock().timestamp())
         latest = self._latest_time.get(peer)
         if latest is None:
-            table = schema.entries
-            with self.store.read() as connection:
-                latest = connection.execute(
-                    select(table.c.time)
-                    .where(table.c.log_sender == self.party, table.c.log_recipient == peer)
-                    .order_by(table.c.seq.desc())
-                    .limit(1)
-                ).scalar()
+            latest = self.store.latest_entry_time(self.party, peer)
             if latest is None:
                 return now
             self._latest_time[peer] = latest

@@ -100,7 +100,7 @@ from openline.core.link import log_origin
 from openline.core.merkle import EMPTY_ROOT, Frontier, compact_range_coordinates, leaf_hash
 from openline.core.note import Note
 from openline.core.timefmt import format_time
-from openline.store import Store, audit, schema
+from openline.store import Store, audit
 
 if TYPE_CHECKING:
     from openline.node.app import Node
@@ -823,10 +823,10 @@ class _LogCheck:
             size=self.size,
             root=root,
             checkpoints_seen=audit.max_seen(
-                self.connection, schema.checkpoints, self.sender, self.recipient
+                self.connection, "checkpoints", self.sender, self.recipient
             ),
             cosignatures_seen=audit.max_seen(
-                self.connection, schema.cosignatures, self.sender, self.recipient
+                self.connection, "cosignatures", self.sender, self.recipient
             ),
             scrub_next=scrub_next,
             verified_at=format_time(clock()),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, func, insert, literal, or_, select, tuple_, union_all
 
@@ -291,8 +291,14 @@ def nodes_completed_in(
 # --- checkpoints and cosignatures -----------------------------------------------------------
 
 
-def max_seen(connection: Connection, table: Any, sender: str, recipient: str) -> int:
-    """The largest storing order of the log's rows in ``table`` (0 when none)."""
+def max_seen(
+    connection: Connection,
+    rows: Literal["checkpoints", "cosignatures"],
+    sender: str,
+    recipient: str,
+) -> int:
+    """The largest storing order of the log's checkpoint or cosignature rows (0 when none)."""
+    table = schema.checkpoints if rows == "checkpoints" else schema.cosignatures
     value = connection.execute(
         select(func.max(table.c.seen)).where(*_log(table, sender, recipient))
     ).scalar()

@@ -181,6 +181,18 @@ class Store:
         ).scalar()
         return 0 if value is None else int(value) + 1
 
+    def latest_entry_time(self, sender: str, recipient: str) -> str | None:
+        """The signed time of the log's newest entry (None for an empty log)."""
+        table = schema.entries
+        with self.read() as connection:
+            value = connection.execute(
+                select(table.c.time)
+                .where(table.c.log_sender == sender, table.c.log_recipient == recipient)
+                .order_by(table.c.seq.desc())
+                .limit(1)
+            ).scalar()
+        return None if value is None else str(value)
+
     def entries(
         self,
         sender: str,

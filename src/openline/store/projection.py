@@ -705,3 +705,10 @@ def deadline_between(
         .limit(1)
     ).first()
     return notice is not None
+
+
+def message_ack_id(connection: Connection, message_id: str) -> str | None:
+    """The acknowledgement of a hotline message, if it has one."""
+    table = messages
+    value = connection.execute(select(table.c.ack_id).where(table.c.id == message_id)).scalar()
+    return None if value is None else str(value)
