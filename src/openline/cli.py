@@ -1,4 +1,4 @@
-"""The ``openline`` command line (DESIGN.md, "The command-line contract").
+"""The ``openline`` command line (docs/architecture.md, "The command-line contract").
 
 Commands that act on a node talk to the running node through its officers' API when
 ``openline run`` serves the folder, and open the store directly when it does not; both

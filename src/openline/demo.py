@@ -1,9 +1,9 @@
 """``openline demo``: three parties on loopback, each a real ``openline run`` process.
 
-The story so far (later issues extend it): the U.S. Department of Defense, the PRC Ministry
+The story so far (it grows with the features): the U.S. Department of Defense, the PRC Ministry
 of National Defense and the Russian Ministry of Defence pin each other's cards, exchange
 hotline messages at several precedences, and acknowledge them; every message is delivered
-with a cosigned receipt. Then the contact requests (issue 3), with deadlines compressed to
+with a cosigned receipt. Then the contact requests, with deadlines compressed to
 seconds: us-dod asks prc-mnd for a minister-level phone call, a video call between the
 chiefs and a theatre commanders' meeting; prc-mnd declines the first, citing sanctions, and
 lets the other two pass their deadlines unanswered. ru-mod and prc-mnd agree a dialogue and

@@ -1,4 +1,4 @@
-"""The demo's notification story (issue 4): the agreed catalogue, a joint patrol notified to
+"""The demo's notification story: the agreed catalogue, a joint patrol notified to
 two parties, an incident report with a request for explanation, and desk checks.
 
 Played by ``openline.demo`` after the hotline story; every step goes through the nodes'

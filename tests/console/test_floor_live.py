@@ -1,4 +1,4 @@
-"""The live floor costs one reading per change, however many tabs show it (issue 11)."""
+"""The live floor costs one reading per change, however many tabs show it (design note 24)."""
 
 from __future__ import annotations
 

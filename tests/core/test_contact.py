@@ -136,8 +136,8 @@ def test_valid_body_passes(kind: str, body: Obj) -> None:
 
 def test_every_kind_and_variant_is_covered_by_a_valid_body() -> None:
     kinds = {kind for kind, _ in VALID}
-    # hotline kinds are covered in test_entry.py, issue 4's kinds in test_notify.py and
-    # test_catalogue.py
+    # hotline kinds are covered in test_entry.py, the notification, desk-check and catalogue
+    # kinds in test_notify.py and test_catalogue.py
     issue_4 = {
         "notify.activity",
         "notify.incident",

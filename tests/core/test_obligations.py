@@ -273,9 +273,9 @@ def test_only_signed_data_deadlines_are_provable() -> None:
     assert {
         "contact.request",
         "explain.request",
-        "notify.activity",  # issue 4: ack_within_minutes is in the signed body
+        "notify.activity",  # ack_within_minutes is in the signed body
         "notify.incident",
-        "desk.check",  # issue 4: answer_within_seconds is in the signed body
+        "desk.check",  # answer_within_seconds is in the signed body
     } == PROVABLE_DEADLINES
 
 

@@ -180,8 +180,9 @@ def test_deadline_moves_only_proposal_free_awaiting_states_to_overdue() -> None:
 
 
 def test_updates_follow_an_agreement() -> None:
-    # DESIGN.md: "Then scheduled, held (with a summary), cancelled, withdrawn": a meeting is
-    # scheduled or cancelled once a time is agreed or proposed back, held once agreed.
+    # After the answer come scheduled, held (with a summary), cancelled, withdrawn (README.md,
+    # "What openline is"): a meeting is scheduled or cancelled once a time is agreed or
+    # proposed back, held once agreed.
     def sources(event: str) -> set[str]:
         return {state for (state, name) in TRANSITIONS if name == event}
 
@@ -1054,7 +1055,8 @@ def test_receipt_comes_before_a_read_of_the_same_instant() -> None:
 
 @pytest.mark.parametrize("read_at", [20, RESPOND_BY + 60])
 def test_without_a_receipt_a_read_request_is_never_unanswered(read_at: float) -> None:
-    # DESIGN.md: unanswered needs a cosignature covering the request, dated by respond_by.
+    # Unanswered needs a cosignature covering the request, dated by respond_by (docs/proofs.md,
+    # "The three claims").
     logs = Logs()
     request = contact_request(logs)
     view = fold_request(request, [follow_up(logs, request, "read", PRC, read_at)], None)

@@ -1,4 +1,4 @@
-"""The command-line contract for mistakes (DESIGN.md, "The command-line contract").
+"""The command-line contract for mistakes (docs/architecture.md, "The command-line contract").
 
 Bad usage and bad input exit 2 with exactly one line on stderr, a reason, never a
 traceback. Commands that act on a node take two paths, straight to the store when the node

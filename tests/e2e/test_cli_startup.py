@@ -1,4 +1,4 @@
-"""The command line starts fast (issue 11, item 6): ``--version``, ``--help`` and ``status``
+"""The command line starts fast (under 0.3 s): ``--version``, ``--help`` and ``status``
 on a running node import neither the store nor the server nor the renderer.
 
 Wall-clock time is measured by ``benchmarks/startup.py``, never asserted here: these tests

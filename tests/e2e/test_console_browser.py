@@ -1,12 +1,12 @@
 """The console in a real browser: Debian's chromium driven by Playwright, two real node
 processes on loopback, officers of each signed in through the login form.
 
-Covers what issue 5 asks of the console end to end: a FLASH message sent from one console
-appears live on the other with its alarm and is acknowledged from the keyboard; a contact
-request left unanswered past its deadline is flagged on the requests board and its proof,
-exported with one click, passes ``openline check-proof``; the page switches to Chinese and
-stays so; an auditor cannot send; a post without a CSRF token is refused; a wrong password
-is throttled; the map draws a notified area.
+Covers the console end to end (README.md, "The console"; design note 23): a FLASH message
+sent from one console appears live on the other with its alarm and is acknowledged from the
+keyboard; a contact request left unanswered past its deadline is flagged on the requests
+board and its proof, exported with one click, passes ``openline check-proof``; the page
+switches to Chinese and stays so; an auditor cannot send; a post without a CSRF token is
+refused; a wrong password is throttled; the map draws a notified area.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Crashes on either side of a link, and altered bytes on disk, with real node processes.
 
-DESIGN.md, "Delivery": nothing is lost across crashes on either side (write-ahead, then
-send); a resent entry is accepted idempotently, so the transcript is exactly-once even
-though transport is at-least-once. ``openline verify`` names the first bad entry.
+Delivery (docs/architecture.md, "Delivery: federation batches"): nothing is lost across
+crashes on either side (write-ahead, then send); a resent entry is accepted idempotently,
+so the transcript is exactly-once even though transport is at-least-once. ``openline
+verify`` names the first bad entry.
 """
 
 from __future__ import annotations
@@ -202,9 +203,10 @@ def test_altered_byte_is_named_by_verify(nodes: NodeFactory) -> None:
     mirror_result, own_result = prc.verify(), us.verify()
     assert_names_entry(mirror_result, 2, mirror.id)
     assert_names_entry(own_result, 4, own.id)
-    # DESIGN.md: "exit 1 naming the first bad entry". Checked after the words, so that a
-    # wrong exit code (main() once dropped the code typer returns for typer.Exit(1), and
-    # verify exited 0 after naming the fault) cannot hide whether both faults are named.
+    # The command-line contract (docs/architecture.md): verify exits 1 naming the first bad
+    # entry. Checked after the words, so that a wrong exit code (main() once dropped the
+    # code typer returns for typer.Exit(1), and verify exited 0 after naming the fault)
+    # cannot hide whether both faults are named.
     assert (mirror_result.returncode, own_result.returncode) == (1, 1), (
         "openline verify named the altered entry but did not exit 1"
     )
@@ -214,8 +216,9 @@ def test_altered_byte_is_named_by_verify(nodes: NodeFactory) -> None:
     us.restore_byte(own)
     assert_verifies(us, prc)
 
-    # Checked last so that everything above runs regardless. DESIGN.md: "openline run DIR
-    # (SIGTERM stops it cleanly)", and home.py: run.json exists "while openline run serves".
+    # Checked last so that everything above runs regardless. The command-line contract
+    # (docs/architecture.md): "openline run DIR serves until SIGTERM, which stops it
+    # cleanly", and home.py: run.json exists "while openline run serves".
     # Fails today: uvicorn re-raises the captured SIGTERM after its graceful shutdown, which
     # ends the process before run_node's `finally` (clear_run_info, node.close) can run.
     assert not left_running, f"SIGTERM left a stale run.json behind: {left_running}"

@@ -22,7 +22,7 @@ def test_demo_plays_the_story_and_every_transcript_verifies(tmp_path: Path) -> N
         assert re.search(rf"verify {party}: ok \((\d+) entries\)", output), output
     assert "every message delivered with a cosigned receipt" in output
     assert "us-dod sees the acknowledgement" in output
-    # Each node's console, with accounts to sign in as (issue 5), from the demo's own table.
+    # Each node's console, with accounts to sign in as, from the demo's own table.
     from openline.demo import DEMO_OFFICERS, DEMO_PASSWORD
 
     assert repr(DEMO_PASSWORD) in output
@@ -53,7 +53,7 @@ def test_demo_plays_the_story_and_every_transcript_verifies(tmp_path: Path) -> N
     assert "<svg" in html
     assert "prc-mnd" in html
 
-    # The notification story (issue 4), each part rendered for its reader.
+    # The notification story, each part rendered for its reader.
     # Steps start a line with their number; times inside a step may hold "14." or "15.".
     catalogue = output.split("\n13. us-dod sends standard message M10")[1].split("\n14. ")[0]
     assert "Request you keep 5 nautical miles clear of me." in catalogue  # us-dod, en

@@ -1,9 +1,9 @@
 """Link health with real node processes: a peer that goes down and comes back.
 
-DESIGN.md, "Link health": nodes exchange signed checkpoints every heartbeat, so "the line is
-down" is a technical, observable state, distinct from silence or refusal. Meanwhile the
-outbox holds what officers send (write-ahead), and it is delivered exactly once when the
-line is back.
+docs/architecture.md, "Heartbeats and link health": nodes exchange signed checkpoints every
+heartbeat, so "the line is down" is a technical, observable state, distinct from silence or
+refusal. Meanwhile the outbox holds what officers send (write-ahead), and it is delivered
+exactly once when the line is back.
 """
 
 from __future__ import annotations

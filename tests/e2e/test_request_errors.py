@@ -1,7 +1,7 @@
 """Bad input on every new CLI flag and API field of contact requests, explanations, proofs
 and reports, on real nodes.
 
-The contract (DESIGN.md, "The command-line contract"): the CLI exits 2 with one line on
+The contract (docs/architecture.md, "The command-line contract"): the CLI exits 2 with one line on
 stderr, ``openline: <reason>``, never a traceback; the officers' API answers 4xx with
 ``{"error": {"code", "message"}}``. And a refused command stores nothing: after every case
 the nodes' logs have the sizes they had before, and ``verify`` still exits 0.

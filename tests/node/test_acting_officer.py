@@ -1,4 +1,4 @@
-"""Every human act records the officer in the entry it produces (issue 5).
+"""Every human act records the officer in the entry it produces (design note 22).
 
 With an officer's token the entry names that officer (their user name), whatever the body
 says: a body that leaves ``officer`` out gets theirs, and a body naming someone else is

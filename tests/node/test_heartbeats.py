@@ -1,5 +1,5 @@
 """An idle link's heartbeats add a bounded number of rows, and keep what evidence needs
-(issue 11): the first receipt of every size, the latest, and whatever a proof used."""
+(design note 26): the first receipt of every size, the latest, and whatever a proof used."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Notifications, incident reports and desk checks on in-process nodes (issue 4).
+"""Notifications, incident reports and desk checks on in-process nodes.
 
 Real stores and real signatures; the link is :func:`pair.pump` instead of HTTP and the clock
 is a fake one, so deadlines and lead times are exact.

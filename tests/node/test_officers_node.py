@@ -1,4 +1,4 @@
-"""Officer accounts and the roles' gates on the officers' API (issue 5, first part).
+"""Officer accounts and the roles' gates on the officers' API (design note 22).
 
 In process: a real store, argon2id hashes, the real FastAPI app through httpx's ASGI
 transport (no lifespan, so no sender runs), and a pair of nodes from ``pair``.

@@ -1,4 +1,4 @@
-"""Keyset paging of the transcript, requests and notifications (issue 11): pages neither
+"""Keyset paging of the transcript, requests and notifications (design note 24): pages neither
 overlap nor skip while entries are appended between them, a cursor of another list or a
 made-up one is refused with 400 ``invalid-cursor``, and the API gives ``next`` links."""
 

@@ -1,5 +1,5 @@
 """The fold tables kept incrementally equal what ``rebuild`` regenerates from the transcript,
-and both equal the core's whole-history folds, after random histories (issue 11).
+and both equal the core's whole-history folds, after random histories (design note 24).
 
 Each example plays a random sequence of officer acts on two in-process nodes (messages,
 acknowledgements, contact requests and their answers, explanations, notifications,

@@ -11,7 +11,8 @@ A card is a self-signed canonical JSON document, exchanged out of band and pinne
 ``sig`` is made with ``key`` over the canonical bytes of the card without ``sig`` and
 ``endorsement``. A rotated card names the key it replaces in ``previous_key`` and carries
 ``endorsement``, the old key's signature over the same bytes: a peer that pinned the old
-card accepts the new one without another phone call (DESIGN.md, "Parties and cards").
+card accepts the new one without another phone call (docs/architecture.md, "Parties and
+cards").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Transcript entries: the signed, content-addressed unit of everything a party says.
 
-An entry is a JSON object (DESIGN.md, "Entries")::
+An entry is a JSON object (docs/architecture.md, "Links, logs and entries"; design note 1)::
 
     {"version": 1, "link": "prc-mnd~us-dod", "from": "us-dod", "to": "prc-mnd",
      "seq": 0, "time": "2026-11-29T01:48:19.123Z", "kind": "hotline.message",

@@ -4,8 +4,9 @@ A kind that answers another (an acknowledgement answers a message, a response an
 contact request) names the kinds it may ref. With ``ref_scope="received"`` its refs must
 point into the *counterpart's* log: one can only answer what one has received. With
 ``ref_scope="link"`` they may point into either log of the link (both sides record that a
-meeting was held). The receiver checks this against its own transcript (DESIGN.md,
-"Entries"), so an answer to something never sent is refused at the door.
+meeting was held). The receiver checks this against its own transcript (``link.check_refs``;
+docs/architecture.md, "Links, logs and entries"), so an answer to something never sent is
+refused at the door.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The link state machine: one direction of a link, seen from either end.
 
-Theory of operation (DESIGN.md, "Links and transcripts", "Delivery"):
+Theory of operation (docs/architecture.md, "Links, logs and entries" and "Delivery:
+federation batches"; design note 5):
 
 * The sender owns an :class:`OutgoingLog`. :meth:`OutgoingLog.next_entry` signs the entry
   that would come next; the caller stores it durably and only then calls

@@ -1,4 +1,4 @@
-"""Body schemas of activity notifications, incident reports and desk checks (issue 4).
+"""Body schemas of activity notifications, incident reports and desk checks.
 
 A ``notify.activity`` tells the counterpart about military activity before it starts: what
 kind (an exercise, a patrol, a joint patrol or exercise, a missile launch, an air-defence

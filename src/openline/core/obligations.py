@@ -1,10 +1,10 @@
 """Obligations: which entries expect an answer, which kinds answer them, and by when.
 
-One model serves every entry that expects an answer (issue 3): a hotline message is owed
+One model serves every entry that expects an answer (design note 9): a hotline message is owed
 an acknowledgement within its precedence's objective, a contact request a response by its
 ``respond_by``, a request for explanation a reply within its agreed window, an activity
 notification or incident report an acknowledgement within its ``ack_within_minutes``, a
-desk check a human's answer within its ``answer_within_seconds`` (issue 4). A relative
+desk check a human's answer within its ``answer_within_seconds`` (design note 19). A relative
 deadline runs from **delivery**, the time of the recipient's first cosignature covering
 the entry, so that a message stuck behind a down line is not held against its recipient.
 

@@ -1,7 +1,7 @@
 """Proof bundles: delivery, answer and non-answer, checked offline with the parties' cards.
 
-Model (DESIGN.md, "Provable non-answer"; the format is in docs/proofs.md)
--------------------------------------------------------------------------
+Model (the claims, the format and the checks in full: docs/proofs.md)
+---------------------------------------------------------------------
 A proof is one file that a third party checks with nothing but the two parties' cards.
 It makes one of three claims about a request Q that S sent to R (entry E for delivery):
 

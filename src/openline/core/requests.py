@@ -1,7 +1,7 @@
 """Contact requests and requests for explanation: their state, folded from the transcript.
 
 State is a pure fold over both logs of a link plus the recipient's receipts, with an
-explicit clock (DESIGN.md, "Derived state"). Every change of state is one event:
+explicit clock (docs/architecture.md, "Derived state"). Every change of state is one event:
 
 * ``deliver``: the counterpart's first cosignature covering the request (a receipt);
 * ``read``: a ``receipt.read`` by the counterpart;
@@ -251,8 +251,8 @@ class RequestView:
         if self.due is None or (self.state, "deadline") not in TRANSITIONS:
             return None
         # A deferral's promised time binds the party that made it. Otherwise an answer is
-        # owed only once a receipt shows delivery by ``respond_by`` (DESIGN.md, "Provable
-        # non-answer"); a read receipt alone does not start the clock.
+        # owed only once a receipt shows delivery by ``respond_by`` (docs/proofs.md, "The
+        # three claims"); a read receipt alone does not start the clock.
         if self.state != "deferred" and (self.delivered_at is None or self.delivered_late):
             return None
         return parse_time(self.due)

@@ -1,4 +1,4 @@
-"""Officers' roles and what each may do (issue 5): a pure table, checked by every adapter.
+"""Officers' roles and what each may do (design note 22): a pure table, checked by every adapter.
 
 A node's officers are local accounts. Each has one role:
 

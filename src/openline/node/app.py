@@ -1,8 +1,9 @@
 """The node's application commands: the one path by which CLI, API and console act.
 
-Data flows one way (DESIGN.md): officer → command → core → store → sender → peer. A command
-validates its input, lets the core sign, stores durably, updates the caches in the same
-transaction, and only then tells the sender loops that there is something to send.
+Data flows one way: officer → command → core → store → sender → peer (docs/architecture.md,
+"The flow of one act"). A command validates its input, lets the core sign, stores durably,
+updates the caches in the same transaction, and only then tells the sender loops that there
+is something to send.
 """
 
 from __future__ import annotations

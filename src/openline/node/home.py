@@ -245,8 +245,9 @@ def _whole(value: object) -> bool:
 
 
 def _check_notices(config: NodeConfig) -> None:
-    """The settings of issue 4, checked when the node starts rather than when a deadline
-    watcher or a cadence first trips on them (a bad value would stop every alarm).
+    """The settings of notifications and desk checks, checked when the node starts rather
+    than when a deadline watcher or a cadence first trips on them (a bad value would stop
+    every alarm).
 
     A partial ``minimum_lead_seconds`` keeps the defaults of the kinds it does not name.
 

@@ -1,5 +1,6 @@
 """Accountability reports: per counterpart and period, what was asked, answered, declined,
-ignored, and how fast, computed from verified transcripts only (DESIGN.md).
+ignored, and how fast, computed from verified transcripts only (``openline.node.reporting``
+reports only on a store that ``verify`` accepts; design note 27).
 
 :func:`build_report` computes the figures (pure); :func:`render_markdown`,
 :func:`render_json` and :func:`render_html` write them out; the HTML inlines the SVG charts

@@ -1,5 +1,5 @@
 """Accountability figures: per counterpart and period, what was asked, answered, declined,
-ignored, and how fast (DESIGN.md, "Accountability reports").
+ignored, and how fast (README.md, "Contact requests, proofs and reports").
 
 The figures are a pure fold over :class:`~openline.core.requests.RequestView` values, with
 an explicit clock ``now``: nothing here reads the clock, the store or the network.

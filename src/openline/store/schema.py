@@ -1,5 +1,6 @@
 """Tables. The transcript tables are the source of truth; the cache tables are folds over
-them that ``openline rebuild`` drops and regenerates (DESIGN.md, "Derived state")."""
+them that ``openline rebuild`` drops and regenerates (docs/architecture.md, "Derived
+state")."""
 
 from __future__ import annotations
 
@@ -116,8 +117,8 @@ catalogues = Table(
     Column("pinned_at", Text, nullable=False),
 )
 
-# Officers: local accounts of the people who use this node (issue 5). Passwords are kept
-# only as argon2id hashes, API tokens only as SHA-256 digests.
+# Officers: local accounts of the people who use this node (design note 22). Passwords are
+# kept only as argon2id hashes, API tokens only as SHA-256 digests.
 officers = Table(
     "officers",
     metadata,

@@ -1,4 +1,4 @@
-"""Pinned message catalogues (issue 4).
+"""Pinned message catalogues (design notes 16 and 18).
 
 Revision ID: 0003
 Revises: 0002

@@ -1,4 +1,4 @@
-"""Officers' accounts (issue 5).
+"""Officers' accounts (design note 22).
 
 Revision ID: 0004
 Revises: 0003

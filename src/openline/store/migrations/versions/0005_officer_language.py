@@ -1,4 +1,4 @@
-"""An officer's console language, kept across sessions (issue 5).
+"""An officer's console language, kept across sessions (design note 23).
 
 Revision ID: 0005
 Revises: 0004

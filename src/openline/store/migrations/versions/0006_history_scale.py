@@ -1,5 +1,5 @@
 """Stored Merkle nodes, verified high-water marks, and storing order of checkpoints and
-cosignatures (issue 11: cost bounded by what is shown, not by history).
+cosignatures (design notes 25 to 27: cost bounded by what is shown, not by history).
 
 ``seen`` is filled for existing rows in an increasing order (on SQLite their rowid, the order
 they were stored); ``keep`` starts at 0. The Merkle nodes of existing logs are
