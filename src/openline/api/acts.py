@@ -54,7 +54,6 @@ def _level_of_request(node: Node, _body: bytes, params: Mapping[str, str]) -> Ac
 class Act:
     name: str
     needs: Needs
-    signs: bool = False  # signs entries: keyed by Idempotency-Key (``api.idempotency``)
 
     def action(self, node: Node, body: bytes, params: Mapping[str, str]) -> Action:
         return self.needs(node, body, params)
@@ -77,17 +76,17 @@ ACTS: Mapping[str, Act] = _acts(
     Act("prove", EXPORT),
     Act("report", EXPORT),
     # sending on behalf of the party
-    Act("send-message", SEND, signs=True),
-    Act("acknowledge", SEND, signs=True),
-    Act("new-request", _level_in_body, signs=True),
-    Act("answer-request", _level_of_request, signs=True),
-    Act("update-request", _level_of_request, signs=True),
-    Act("read-request", _level_of_request, signs=True),
-    Act("explain", SEND, signs=True),
-    Act("notify", SEND, signs=True),
-    Act("report-incident", SEND, signs=True),
-    Act("desk-check", SEND, signs=True),
-    Act("send-catalogue-message", SEND, signs=True),
+    Act("send-message", SEND),
+    Act("acknowledge", SEND),
+    Act("new-request", _level_in_body),
+    Act("answer-request", _level_of_request),
+    Act("update-request", _level_of_request),
+    Act("read-request", _level_of_request),
+    Act("explain", SEND),
+    Act("notify", SEND),
+    Act("report-incident", SEND),
+    Act("desk-check", SEND),
+    Act("send-catalogue-message", SEND),
     Act("pin-catalogue", SEND),
     # running the node
     Act("list-officers", MANAGE),
