@@ -221,7 +221,7 @@ def peer_list(directory: DirArg, as_json: JsonOpt = False) -> None:
 @app.command()
 def run(directory: DirArg) -> None:
     """Serve federation, the officers' API and the senders until SIGTERM or Ctrl-C."""
-    from openline.node.server import run_node
+    from openline.server.run import run_node
 
     home = NodeHome(directory)
     home.load_config()

@@ -254,7 +254,7 @@ class NodeAccess:
         if self.url is not None:
             return self._call(self._client(self.url), method, path, body, params, raw)
         token = self.home.load_token()
-        from openline.node.server import create_app
+        from openline.server.app import create_app
 
         assert self.node is not None
         # No lifespan runs: senders and the watcher stay off, as for a stopped node.

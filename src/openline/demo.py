@@ -325,8 +325,18 @@ def arrived(node: DemoNode, request_id: str) -> bool:
 def play_requests(nodes: list[DemoNode], root: Path) -> Path:
     """The contact-request story; returns the path of the exported non-answer proof."""
     us, prc, ru = nodes
+    console.print("[bold]5.[/bold] us-dod asks prc-mnd for three contacts, answers due in 12 s")
+    phone, video, meeting = ask_for_contacts(us, prc)
+    read_and_decline(prc, phone, video)
+    hold_a_dialogue(ru, prc)
+    await_non_answers(us, video, meeting)
+    export_report(us, root)
+    return export_non_answer_proof(us, prc, video, root)
+
+
+def ask_for_contacts(us: DemoNode, prc: DemoNode) -> tuple[str, str, str]:
+    """us-dod's three requests to prc-mnd (a call, a video call, a meeting), delivered."""
     step = console.print
-    step("[bold]5.[/bold] us-dod asks prc-mnd for three contacts, answers due in 12 s")
     asks = [
         request_body(
             "prc-mnd",
@@ -359,6 +369,11 @@ def play_requests(nodes: list[DemoNode], root: Path) -> Path:
         wait_until(lambda r=request_id: arrived(prc, r), 30, "the requests at prc-mnd")
     step("    delivered: prc-mnd cosigned receipts for all three")
 
+    return phone, video, meeting
+
+
+def read_and_decline(prc: DemoNode, phone: str, video: str) -> None:
+    step = console.print
     step("[bold]6.[/bold] prc-mnd reads the phone-call and video-call requests")
     for request_id in (phone, video):
         prc.api("POST", f"/api/v1/requests/{request_id}/read", {"officer": "Sr. Col. Zhang Wei"})
@@ -375,6 +390,10 @@ def play_requests(nodes: list[DemoNode], root: Path) -> Path:
         },
     )
 
+
+def hold_a_dialogue(ru: DemoNode, prc: DemoNode) -> None:
+    """ru-mod asks prc-mnd for a dialogue round; it is accepted, scheduled and held."""
+    step = console.print
     step("[bold]8.[/bold] ru-mod and prc-mnd agree a dialogue round, and hold it")
     dialogue = ru.api(
         "POST",
@@ -421,6 +440,10 @@ def play_requests(nodes: list[DemoNode], root: Path) -> Path:
     wait_until(lambda: request_state(prc, dialogue)["state"] == "held", 30, "held at prc-mnd")
     step("    ru-mod and prc-mnd both record the dialogue as held")
 
+
+def await_non_answers(us: DemoNode, video: str, meeting: str) -> None:
+    """The two requests prc-mnd leaves unanswered become provable, and us-dod alarms."""
+    step = console.print
     step("[bold]9.[/bold] the deadlines pass; prc-mnd's line stays up but it does not answer")
 
     def proven_unanswered() -> bool:
@@ -437,6 +460,9 @@ def play_requests(nodes: list[DemoNode], root: Path) -> Path:
     for alarm in us.api("GET", "/api/v1/alarms")["alarms"]:
         step(f"    [red]ALARM[/red] {alarm['kind']}: {alarm['subject']} (due {alarm['due']})")
 
+
+def export_report(us: DemoNode, root: Path) -> None:
+    step = console.print
     step("[bold]10.[/bold] us-dod's accountability report on prc-mnd")
     report = us.api(
         "GET", "/api/v1/report", params={"counterpart": "prc-mnd", "format": "md"}, raw=True
@@ -450,6 +476,10 @@ def play_requests(nodes: list[DemoNode], root: Path) -> Path:
     report_path.write_bytes(html)
     step(f"    the full report, with charts: {report_path}")
 
+
+def export_non_answer_proof(us: DemoNode, prc: DemoNode, video: str, root: Path) -> Path:
+    """The video call's non-answer proof, written to a file and checked with the two cards."""
+    step = console.print
     proof = us.api("GET", f"/api/v1/proofs/unanswered/{video}", raw=True)
     path = root / "proofs" / f"unanswered-{video[:16]}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from openline.core.entry import Entry
 from openline.node.app import Node
-from openline.node.server import create_app
+from openline.server.app import create_app
 from openline.store import Store
 from pair import pump
 

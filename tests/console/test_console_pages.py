@@ -43,6 +43,7 @@ from console_pages import (
 )
 from openline.core.proofs import check_proof
 from openline.core.timefmt import parse_time
+from openline.node import reads
 from openline.node.app import NewMessage, Node
 from pair import FakeClock, make_node, make_pair, pump
 
@@ -691,7 +692,7 @@ def test_the_transcript_lists_every_entry_and_verify_streams_its_progress(
     page = desk.get("/console/transcript", params={"peer": PRC})
 
     assert page.status_code == 200
-    ids = {row["id"] for row in us.log_page(PRC).items}
+    ids = {row["id"] for row in reads.log_page(us, PRC).items}
     assert len(ids) == 3
     shown = {e.attrs["id"].removeprefix("entry-") for e in find(page.text, "li")}
     assert ids <= shown

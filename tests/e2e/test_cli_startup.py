@@ -38,7 +38,7 @@ HEAVY = (
     "nacl",
     "openline.store",
     "openline.node.app",
-    "openline.node.server",
+    "openline.server.run",
     "openline.i18n.render",
     "openline.i18n.translations",
     "openline.core.link",

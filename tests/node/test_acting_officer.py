@@ -27,8 +27,9 @@ from openline.core.entry import Entry
 from openline.core.kinds import MAX_NAME_LENGTH
 from openline.core.link import Accepted, Rejected
 from openline.core.timefmt import format_time
+from openline.node import reads
 from openline.node.app import NewMessage, Node
-from openline.node.server import create_app
+from openline.server.app import create_app
 from openline.store import Store
 from pair import FakeClock, make_pair, pump
 
@@ -333,9 +334,9 @@ def test_messages_with_and_without_officer_cross_the_link_and_survive_a_rebuild(
     assert pump(world.us, world.prc) == 2  # both accepted at prc-mnd's door
     assert body_of(world.prc, new_id)["officer"] == DUTY
     assert "officer" not in body_of(world.prc, old_id)
-    before = {entry_id: world.prc.message(entry_id) for entry_id in (old_id, new_id)}
+    before = {entry_id: reads.message(world.prc, entry_id) for entry_id in (old_id, new_id)}
     world.prc.rebuild()
-    after = {entry_id: world.prc.message(entry_id) for entry_id in (old_id, new_id)}
+    after = {entry_id: reads.message(world.prc, entry_id) for entry_id in (old_id, new_id)}
     assert after == before
     assert None not in after.values()
     # The reader sees who sent it; the old message renders as before, with no officer.

@@ -15,7 +15,7 @@ from openline.api.acts import ACTS, act_of_route, check_bound, routes_of
 from openline.api.client import ApiError, OfficerClient
 from openline.core.roles import Action
 from openline.node.app import Node
-from openline.node.server import create_app
+from openline.server.app import create_app
 from pair import make_pair, pump
 
 # The contract: each mutating route, the act it performs, and what that act needs. A new

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from openline.core.proofs import check_proof
+from openline.node import reads
 from openline.node.app import NewMessage, Node
 from openline.node.proving import Prover
 from openline.store import schema
@@ -50,7 +51,7 @@ def test_the_first_receipt_of_each_size_survives_compaction(tmp_path: Path) -> N
     us, prc, clock = make_pair(tmp_path)
     (first,) = us.send_messages(["prc-mnd"], [NewMessage("one")])
     pump(us, prc)
-    delivered = us.message(first.id)
+    delivered = reads.message(us, first.id)
     assert delivered is not None
     heartbeat(us, prc, clock, 50)
     (second,) = us.send_messages(["prc-mnd"], [NewMessage("two")])
@@ -58,11 +59,11 @@ def test_the_first_receipt_of_each_size_survives_compaction(tmp_path: Path) -> N
     heartbeat(us, prc, clock, 50)
     # Delivery times are unchanged by compaction, and a delivery proof still shows the
     # first receipt, for either message.
-    assert us.message(first.id) == delivered
+    assert reads.message(us, first.id) == delivered
     prover = Prover(us)
     for entry in (first, second):
         verdict = check_proof(prover.prove("delivery", entry.id), list(us.all_cards().values()))
-        shown = us.message(entry.id)
+        shown = reads.message(us, entry.id)
         assert shown is not None
         assert verdict.entry_id == entry.id
         assert verdict.to_json()["delivered_at"] == shown["delivered_at"]

@@ -20,7 +20,7 @@ from openline.node import idempotency
 from openline.node.app import NewMessage, Node
 from openline.node.errors import CommandError
 from openline.node.idempotency import RETENTION, Attempt, fingerprint, parse_key
-from openline.node.server import create_app
+from openline.server.app import create_app
 from openline.store import idempotency as stored
 from openline.store import schema
 from pair import FakeClock, make_pair, pump

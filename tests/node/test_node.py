@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from openline.node import reads
 from openline.node.app import NewMessage, Node
 from openline.node.errors import CommandError
 from openline.node.verify import verify_store
@@ -53,12 +54,12 @@ def test_overdue_follows_the_precedence_objective(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
     us.send_messages(["prc-mnd"], [NewMessage("flash", "flash"), NewMessage("routine")])
     pump(us, prc)
-    assert prc.status()["overdue_acks"] == {"ours": 0, "theirs": 0}
+    assert reads.status(prc)["overdue_acks"] == {"ours": 0, "theirs": 0}
     clock.advance(minutes=11)  # past flash (10 min), well within routine (6 h)
-    assert prc.status()["overdue_acks"] == {"ours": 1, "theirs": 0}
-    assert us.status()["overdue_acks"] == {"ours": 0, "theirs": 1}
+    assert reads.status(prc)["overdue_acks"] == {"ours": 1, "theirs": 0}
+    assert reads.status(us)["overdue_acks"] == {"ours": 0, "theirs": 1}
     clock.advance(hours=6)
-    assert prc.status()["overdue_acks"]["ours"] == 2
+    assert reads.status(prc)["overdue_acks"]["ours"] == 2
 
 
 def test_ack_rules(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from openline.core.entry import Entry
 from openline.core.notify import DEFAULT_MINIMUM_LEAD_TIMES
+from openline.node import reads
 from openline.node.app import Node
 from openline.node.errors import CommandError
 from openline.node.notices import NewActivity, NewIncident, combined_line_state
@@ -60,7 +61,7 @@ def incident(clock: FakeClock, **changes: Any) -> NewIncident:
 
 
 def sizes(node: Node) -> dict[str, int]:
-    return {peer["party"]: peer["sent"] for peer in node.status()["peers"]}
+    return {peer["party"]: peer["sent"] for peer in reads.status(node)["peers"]}
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def test_a_broadcast_is_one_entry_per_link_with_one_notice_and_per_recipient_sta
     assert by_party["prc-mnd"]["state"] == "acknowledged"
     assert by_party["prc-mnd"]["acknowledged_by"] == "Sr. Col. Zhang Wei"
     assert by_party["ru-mod"]["state"] == "overdue"
-    alarms = [alarm for alarm in us.alarms() if alarm.kind == "ack-overdue"]
+    alarms = [alarm for alarm in reads.alarms(us) if alarm.kind == "ack-overdue"]
     assert [(alarm.id, alarm.owed_by) for alarm in alarms] == [(sent["entries"][1]["id"], "ru-mod")]
 
 
@@ -279,9 +280,9 @@ def test_desk_checks_answered_then_not_answered_while_the_line_is_up(tmp_path: P
     assert desk["provable"] is True
     assert combined_line_state("up", desk["state"]) == "line-up-desk-not-answering"
     assert combined_line_state("down", desk["state"]) == "down"
-    alarms = [alarm for alarm in us.alarms() if alarm.kind == "desk-not-answering"]
+    alarms = [alarm for alarm in reads.alarms(us) if alarm.kind == "desk-not-answering"]
     assert [alarm.id for alarm in alarms] == [second.id]
-    assert us.status()["peers"][0]["desk"]["state"] == "not-answering"
+    assert reads.status(us)["peers"][0]["desk"]["state"] == "not-answering"
 
 
 def test_desk_checks_fall_due_on_the_cadence_one_at_a_time(tmp_path: Path) -> None:
@@ -328,7 +329,7 @@ def test_one_silence_since_the_last_answer_is_enough_and_alarms_once(tmp_path: P
     assert desk["state"] == "not-answering"  # the newest is within its window, but …
     assert desk["unanswered"] == 3
     assert desk["unanswered_check"] == checks[-1].id
-    desk_alarms = [a for a in us.alarms() if a.kind == "desk-not-answering"]
+    desk_alarms = [a for a in reads.alarms(us) if a.kind == "desk-not-answering"]
     assert [alarm.id for alarm in desk_alarms] == [checks[-1].id]  # one alarm per desk
     assert prc.notices.desk("us-dod")["owed_by_us"] == 4
 
@@ -337,7 +338,7 @@ def test_one_silence_since_the_last_answer_is_enough_and_alarms_once(tmp_path: P
     desk = us.notices.desk("prc-mnd")
     assert desk["state"] == "answering"
     assert desk["unanswered"] == 3  # the earlier silences stay on the record
-    assert [a for a in us.alarms() if a.kind == "desk-not-answering"] == []
+    assert [a for a in reads.alarms(us) if a.kind == "desk-not-answering"] == []
     assert prc.notices.desk("us-dod")["owed_by_us"] == 0
 
 
@@ -479,7 +480,7 @@ def test_an_osce_wide_notification_goes_to_57_parties_and_shows_as_one(tmp_path:
     (group,) = us.notices.notifications()
     assert sorted(copy["party"] for copy in group["recipients"]) == sorted(recipients)
     assert group["counts"] == {"pending": 57}
-    assert {peer["party"]: peer["pending"] for peer in us.status()["peers"]} == dict.fromkeys(
+    assert {peer["party"]: peer["pending"] for peer in reads.status(us)["peers"]} == dict.fromkeys(
         recipients, 1
     )
 

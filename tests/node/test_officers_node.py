@@ -14,9 +14,10 @@ import pytest
 
 from openline.api.client import ApiError, OfficerClient
 from openline.core.timefmt import format_time
+from openline.node import reads
 from openline.node.app import Node
 from openline.node.errors import CommandError
-from openline.node.server import create_app
+from openline.server.app import create_app
 from openline.store import schema
 from pair import make_pair
 
@@ -186,7 +187,7 @@ def test_a_forbidden_act_stores_nothing(node: Node) -> None:
         api.request("POST", "/api/v1/messages", MESSAGE)
     assert refused.value.status == 403
     assert "auditor" in str(refused.value)
-    assert node.status()["peers"][0]["sent"] == 0
+    assert reads.status(node)["peers"][0]["sent"] == 0
 
 
 def test_only_an_approver_answers_at_minister_level(tmp_path: Path) -> None:

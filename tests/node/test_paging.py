@@ -12,10 +12,11 @@ import pytest
 
 from openline.api.client import ApiError, OfficerClient
 from openline.core.paging import encode_cursor
+from openline.node import reads
 from openline.node.app import NewMessage, Node
 from openline.node.contacts import NewRequest, Official
 from openline.node.errors import CommandError
-from openline.node.server import create_app
+from openline.server.app import create_app
 from pair import FakeClock, make_pair, pump
 
 
@@ -27,12 +28,12 @@ def api(node: Node) -> OfficerClient:
 def walk(node: Node, peer: str, limit: int) -> list[str]:
     """Every entry id of the link, newest page first, following ``before`` cursors."""
     seen: list[str] = []
-    page = node.log_page(peer, limit)
+    page = reads.log_page(node, peer, limit)
     while True:
         seen = [row["id"] for row in page.items] + seen
         if page.before is None:
             return seen
-        page = node.log_page(peer, limit, before=page.before)
+        page = reads.log_page(node, peer, limit, before=page.before)
 
 
 def test_transcript_pages_cover_both_logs_once_in_time_order(tmp_path: Path) -> None:
@@ -44,7 +45,7 @@ def test_transcript_pages_cover_both_logs_once_in_time_order(tmp_path: Path) -> 
         clock.advance(seconds=1)
     pump(us, prc)
     pump(prc, us)
-    everything = list(us.log_page("prc-mnd", 1000).items)
+    everything = list(reads.log_page(us, "prc-mnd", 1000).items)
     assert len(everything) == 21
     times = [(row["time"], row["direction"], row["seq"]) for row in everything]
     assert times == sorted(times)
@@ -55,19 +56,19 @@ def test_transcript_pages_cover_both_logs_once_in_time_order(tmp_path: Path) -> 
 def test_transcript_cursors_hold_while_entries_are_appended(tmp_path: Path) -> None:
     us, _prc, clock = make_pair(tmp_path)
     us.send_messages(["prc-mnd"], [NewMessage(f"old {n}") for n in range(10)])
-    newest = us.log_page("prc-mnd", 4)
+    newest = reads.log_page(us, "prc-mnd", 4)
     older = newest.before
     assert older is not None
     clock.advance(seconds=5)
     us.send_messages(["prc-mnd"], [NewMessage(f"new {n}") for n in range(5)])
     # The place "before the page read first" still means what it meant.
-    page = us.log_page("prc-mnd", 4, before=older)
+    page = reads.log_page(us, "prc-mnd", 4, before=older)
     assert [row["body"]["text"] for row in page.items] == [f"old {n}" for n in range(2, 6)]
     # And what came since is exactly what lies after the first page's high end.
     assert newest.after is not None
-    since = us.log_page("prc-mnd", 100, after=newest.after)
+    since = reads.log_page(us, "prc-mnd", 100, after=newest.after)
     assert [row["body"]["text"] for row in since.items] == [f"new {n}" for n in range(5)]
-    assert us.log_page("prc-mnd", 100, after=since.after).items == []
+    assert reads.log_page(us, "prc-mnd", 100, after=since.after).items == []
 
 
 def test_a_clock_that_steps_back_does_not_make_a_page_skip(tmp_path: Path) -> None:
@@ -80,7 +81,7 @@ def test_a_clock_that_steps_back_does_not_make_a_page_skip(tmp_path: Path) -> No
     prc.send_messages(["us-dod"], [NewMessage("d")])
     pump(us, prc)
     pump(prc, us)
-    ids = [row["id"] for row in us.log_page("prc-mnd", 100).items]
+    ids = [row["id"] for row in reads.log_page(us, "prc-mnd", 100).items]
     assert len(ids) == 4
     assert walk(us, "prc-mnd", 1) == ids
 
@@ -110,7 +111,7 @@ def test_a_bad_cursor_is_refused_with_invalid_cursor(tmp_path: Path, cursor: str
                 client.request("GET", path, params={name: cursor})
             assert (refused.value.status, refused.value.code) == (400, "invalid-cursor")
     with pytest.raises(CommandError) as direct:
-        us.log_page("prc-mnd", before=cursor or "-")
+        reads.log_page(us, "prc-mnd", before=cursor or "-")
     assert direct.value.code == "invalid-cursor"
 
 

@@ -25,6 +25,7 @@ from openline.core.hotline import fold_hotline
 from openline.core.notices import fold_notices
 from openline.core.obligations import DeliveryTimes
 from openline.core.requests import fold_requests
+from openline.node import reads
 from openline.node.app import NewMessage, Node
 from openline.node.contacts import Answer, NewRequest, Official, Update
 from openline.node.errors import CommandError
@@ -94,8 +95,12 @@ def play(us: Node, prc: Node, clock: FakeClock, steps: list[tuple[str, bool, int
     nodes = {True: (us, prc), False: (prc, us)}
     for act, side, number in steps:
         me, other = nodes[side]
-        received = [row for row in me.log_page(other.party, 1000).items if row["direction"] == "in"]
-        own = [row for row in me.log_page(other.party, 1000).items if row["direction"] == "out"]
+        received = [
+            row for row in reads.log_page(me, other.party, 1000).items if row["direction"] == "in"
+        ]
+        own = [
+            row for row in reads.log_page(me, other.party, 1000).items if row["direction"] == "out"
+        ]
 
         def pick(
             kinds: tuple[str, ...], rows: list[dict[str, Any]], number: int = number

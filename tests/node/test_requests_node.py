@@ -18,6 +18,7 @@ from openline.core.cosignature import find_cosignatures
 from openline.core.note import Note
 from openline.core.proofs import check_proof
 from openline.core.timefmt import parse_time
+from openline.node import reads
 from openline.node.app import NewMessage, Node
 from openline.node.contacts import Answer, NewRequest, Official, Update
 from openline.node.errors import CommandError
@@ -81,17 +82,17 @@ def test_acknowledgement_objective_runs_from_delivery(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
     (message,) = us.send_messages(["prc-mnd"], [NewMessage("line was down", "flash")])
     clock.advance(minutes=30)  # undelivered for longer than the flash objective
-    assert us.status()["overdue_acks"] == {"ours": 0, "theirs": 0}
+    assert reads.status(us)["overdue_acks"] == {"ours": 0, "theirs": 0}
     pump(us, prc)
-    row = us.message(message.id)
+    row = reads.message(us, message.id)
     assert row is not None
     assert row["delivered_at"] is not None
     assert row["ack_due"] > row["delivered_at"]
     clock.advance(minutes=9)
-    assert prc.status()["overdue_acks"]["ours"] == 0
+    assert reads.status(prc)["overdue_acks"]["ours"] == 0
     clock.advance(minutes=2)
-    assert prc.status()["overdue_acks"]["ours"] == 1
-    assert us.status()["overdue_acks"]["theirs"] == 1
+    assert reads.status(prc)["overdue_acks"]["ours"] == 1
+    assert reads.status(us)["overdue_acks"]["theirs"] == 1
 
 
 def test_a_request_unanswered_past_its_deadline_alarms_once_and_is_provable(

@@ -33,8 +33,8 @@ from openline.core.canonical import canonical_bytes
 from openline.core.catalogue import Catalogue, render
 from openline.core.entry import Entry
 from openline.core.errors import EncodingError
-from openline.node.app import Node
 from openline.node.errors import CommandError
+from openline.wiring import CurrentNode
 
 Short = Annotated[str, Field(min_length=1, max_length=200)]
 EntryId = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -92,67 +92,62 @@ def catalogue_view(catalogue: Catalogue, lang: str | None) -> dict[str, Any]:
     }
 
 
-def catalogues_router(node: Node) -> APIRouter:
-    """Mounted under the officers' router, which checks the token."""
-    router = APIRouter()
-    catalogues = node.catalogues
+router = APIRouter()
 
-    @router.get("/catalogues", openapi_extra=bound("read"))
-    async def list_catalogues() -> dict[str, Any]:
-        listing: dict[str, Any] = await anyio.to_thread.run_sync(catalogues.status)
-        return listing
 
-    @router.post("/catalogues", status_code=201, openapi_extra=bound("pin-catalogue"))
-    async def pin(request: Request, body: PinIn) -> dict[str, Any]:
-        officer = acting_officer(request, given_officer(body), "duty officer")
-        try:  # refuses what JSON parsing let through: floats (NaN too), huge integers
-            document = canonical_bytes(body.document)
-        except EncodingError as error:
-            raise CommandError(
-                f"catalogue: {error}", code="invalid-catalogue", status=422
-            ) from error
-        result: dict[str, Any] = await anyio.to_thread.run_sync(
-            catalogues.pin, document, officer, body.to
-        )
-        return result
+@router.get("/catalogues", openapi_extra=bound("read"))
+async def list_catalogues(node: CurrentNode) -> dict[str, Any]:
+    listing: dict[str, Any] = await anyio.to_thread.run_sync(node.catalogues.status)
+    return listing
 
-    @router.get("/catalogues/{ref}", openapi_extra=bound("read"))
-    async def show(ref: str, lang: str | None = None) -> dict[str, Any]:
-        def showing() -> dict[str, Any]:
-            catalogue = catalogues.resolve(ref)
-            return {
-                **catalogue_view(catalogue, lang),
-                "peers": catalogues.agreement(catalogue.hash),
-            }
 
-        shown: dict[str, Any] = await anyio.to_thread.run_sync(showing)
-        return shown
-
-    @router.post(
-        "/catalogue-messages", status_code=201, openapi_extra=bound("send-catalogue-message")
+@router.post("/catalogues", status_code=201, openapi_extra=bound("pin-catalogue"))
+async def pin(node: CurrentNode, request: Request, body: PinIn) -> dict[str, Any]:
+    officer = acting_officer(request, given_officer(body), "duty officer")
+    try:  # refuses what JSON parsing let through: floats (NaN too), huge integers
+        document = canonical_bytes(body.document)
+    except EncodingError as error:
+        raise CommandError(f"catalogue: {error}", code="invalid-catalogue", status=422) from error
+    result: dict[str, Any] = await anyio.to_thread.run_sync(
+        node.catalogues.pin, document, officer, body.to
     )
-    async def send(request: Request, body: CatalogueMessageIn) -> dict[str, Any]:
-        officer = acting_officer(request, given_officer(body), None)
+    return result
 
-        def sending() -> object:
-            return catalogues.send(
-                body.to, body.catalogue, body.code, body.params, body.lang, body.refs, officer
-            )
 
-        def answer(entry: Entry) -> dict[str, Any]:
-            catalogue = catalogues.pinned()[entry.body["catalogue"]]
-            params = entry.body["params"]
-            return entry_summary(entry) | {
-                "catalogue": catalogue.hash,
-                "code": entry.body["code"],
-                "rendered": {
-                    lang: render(catalogue, entry.body["code"], params, lang)
-                    for lang in catalogue.languages
-                },
-            }
+@router.get("/catalogues/{ref}", openapi_extra=bound("read"))
+async def show(node: CurrentNode, ref: str, lang: str | None = None) -> dict[str, Any]:
+    def showing() -> dict[str, Any]:
+        catalogue = node.catalogues.resolve(ref)
+        return {
+            **catalogue_view(catalogue, lang),
+            "peers": node.catalogues.agreement(catalogue.hash),
+        }
 
-        (entry,) = await entries_once(request, node, sending)
-        shown: dict[str, Any] = await anyio.to_thread.run_sync(answer, entry)
-        return shown
+    shown: dict[str, Any] = await anyio.to_thread.run_sync(showing)
+    return shown
 
-    return router
+
+@router.post("/catalogue-messages", status_code=201, openapi_extra=bound("send-catalogue-message"))
+async def send(node: CurrentNode, request: Request, body: CatalogueMessageIn) -> dict[str, Any]:
+    officer = acting_officer(request, given_officer(body), None)
+
+    def sending() -> object:
+        return node.catalogues.send(
+            body.to, body.catalogue, body.code, body.params, body.lang, body.refs, officer
+        )
+
+    def answer(entry: Entry) -> dict[str, Any]:
+        catalogue = node.catalogues.pinned()[entry.body["catalogue"]]
+        params = entry.body["params"]
+        return entry_summary(entry) | {
+            "catalogue": catalogue.hash,
+            "code": entry.body["code"],
+            "rendered": {
+                lang: render(catalogue, entry.body["code"], params, lang)
+                for lang in catalogue.languages
+            },
+        }
+
+    (entry,) = await entries_once(request, node, sending)
+    shown: dict[str, Any] = await anyio.to_thread.run_sync(answer, entry)
+    return shown

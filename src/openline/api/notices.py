@@ -21,10 +21,10 @@ from openline.api.idempotency import entries_once
 from openline.api.paging import After, Cursor, Limit, paged
 from openline.api.requests import DUTY_OFFICER, Short, Strict, Text, parse_when
 from openline.api.results import entries_result
-from openline.node.app import Node
 from openline.node.errors import CommandError
 from openline.node.notices import NewActivity, NewIncident
 from openline.node.rendering import render_entry_for
+from openline.wiring import CurrentNode
 
 Recipients = Annotated[list[Short], Field(min_length=1, max_length=100)]
 Title = Annotated[str, Field(min_length=1, max_length=400)]
@@ -104,77 +104,85 @@ class DeskCheckIn(Strict):
     officer: Short = DUTY_OFFICER
 
 
-def notices_router(node: Node) -> APIRouter:
-    """Mounted under the officers' router, which checks the token."""
-    router = APIRouter()
-    notices = node.notices
+router = APIRouter()
 
-    def run(function: Any, *args: Any) -> Any:
-        return anyio.to_thread.run_sync(function, *args)
 
-    @router.post("/notifications", status_code=201, openapi_extra=bound("notify"))
-    async def notify(request: Request, body: ActivityIn) -> dict[str, Any]:
-        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        new = body.command(officer)
-        return notices.sent(await entries_once(request, node, lambda: notices.notify(body.to, new)))
+@router.post("/notifications", status_code=201, openapi_extra=bound("notify"))
+async def notify(node: CurrentNode, request: Request, body: ActivityIn) -> dict[str, Any]:
+    officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+    new = body.command(officer)
+    return node.notices.sent(
+        await entries_once(request, node, lambda: node.notices.notify(body.to, new))
+    )
 
-    @router.post("/incidents", status_code=201, openapi_extra=bound("report-incident"))
-    async def incident(request: Request, body: IncidentIn) -> dict[str, Any]:
-        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        new = body.command(officer)
-        entries = await entries_once(request, node, lambda: notices.incident(body.to, new))
-        return notices.sent(entries)
 
-    @router.get("/notifications", openapi_extra=bound("read"))
-    async def notifications(
-        request: Request,
-        direction: Literal["in", "out"] | None = None,
-        limit: Limit = None,
-        cursor: Cursor = None,
-        after: After = None,
-    ) -> dict[str, Any]:
-        """Notifications (each broadcast's copies together), newest first, a page at a time."""
-        page = await run(
-            lambda: notices.notifications_page(direction, limit=limit, before=cursor, after=after)
-        )
-        return paged(request, "notifications", page)
+@router.post("/incidents", status_code=201, openapi_extra=bound("report-incident"))
+async def incident(node: CurrentNode, request: Request, body: IncidentIn) -> dict[str, Any]:
+    officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+    new = body.command(officer)
+    entries = await entries_once(request, node, lambda: node.notices.incident(body.to, new))
+    return node.notices.sent(entries)
 
-    @router.get("/notifications/{ref}", openapi_extra=bound("read"))
-    async def notification(ref: str) -> dict[str, Any]:
-        shown: dict[str, Any] = await run(notices.notification, ref)
-        return shown
 
-    @router.post("/desk-checks", status_code=201, openapi_extra=bound("desk-check"))
-    async def desk_check(request: Request, body: DeskCheckIn | None = None) -> dict[str, Any]:
-        asked = body or DeskCheckIn()
-        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        return entries_result(
-            await entries_once(request, node, lambda: notices.desk_check(asked.to, officer))
-        )
+@router.get("/notifications", openapi_extra=bound("read"))
+async def notifications(
+    node: CurrentNode,
+    request: Request,
+    direction: Literal["in", "out"] | None = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+    after: After = None,
+) -> dict[str, Any]:
+    """Notifications (each broadcast's copies together), newest first, a page at a time."""
+    page = await anyio.to_thread.run_sync(
+        lambda: node.notices.notifications_page(direction, limit=limit, before=cursor, after=after)
+    )
+    return paged(request, "notifications", page)
 
-    @router.get("/desk-checks", openapi_extra=bound("read"))
-    async def desk_checks(
-        request: Request, peer: str | None = None, limit: Limit = None, cursor: Cursor = None
-    ) -> dict[str, Any]:
-        """Each desk's record, and the desk checks both ways, newest first, paged."""
 
-        def listing() -> dict[str, Any]:
-            if peer is not None:
-                node.peer(peer)  # 404 unknown-peer
-            page = notices.desk_checks_page(peer, limit=limit, before=cursor)
-            return {
-                "desks": {party: notices.desk(party) for party in sorted(node.peers())},
-                **paged(request, "checks", page),
-            }
+@router.get("/notifications/{ref}", openapi_extra=bound("read"))
+async def notification(node: CurrentNode, ref: str) -> dict[str, Any]:
+    shown: dict[str, Any] = await anyio.to_thread.run_sync(node.notices.notification, ref)
+    return shown
 
-        result: dict[str, Any] = await run(listing)
-        return result
 
-    @router.get("/entries/{entry_id}/render", openapi_extra=bound("read"))
-    async def render(entry_id: str, lang: str | None = None) -> dict[str, Any]:
-        if lang is not None and not lang:
-            raise CommandError("lang is empty", code="unsupported-language", status=422)
-        shown: dict[str, Any] = await run(render_entry_for, node, entry_id, lang)
-        return shown
+@router.post("/desk-checks", status_code=201, openapi_extra=bound("desk-check"))
+async def desk_check(
+    node: CurrentNode, request: Request, body: DeskCheckIn | None = None
+) -> dict[str, Any]:
+    asked = body or DeskCheckIn()
+    officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+    return entries_result(
+        await entries_once(request, node, lambda: node.notices.desk_check(asked.to, officer))
+    )
 
-    return router
+
+@router.get("/desk-checks", openapi_extra=bound("read"))
+async def desk_checks(
+    node: CurrentNode,
+    request: Request,
+    peer: str | None = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Each desk's record, and the desk checks both ways, newest first, paged."""
+
+    def listing() -> dict[str, Any]:
+        if peer is not None:
+            node.peer(peer)  # 404 unknown-peer
+        page = node.notices.desk_checks_page(peer, limit=limit, before=cursor)
+        return {
+            "desks": {party: node.notices.desk(party) for party in sorted(node.peers())},
+            **paged(request, "checks", page),
+        }
+
+    result: dict[str, Any] = await anyio.to_thread.run_sync(listing)
+    return result
+
+
+@router.get("/entries/{entry_id}/render", openapi_extra=bound("read"))
+async def render(node: CurrentNode, entry_id: str, lang: str | None = None) -> dict[str, Any]:
+    if lang is not None and not lang:
+        raise CommandError("lang is empty", code="unsupported-language", status=422)
+    shown: dict[str, Any] = await anyio.to_thread.run_sync(render_entry_for, node, entry_id, lang)
+    return shown

@@ -9,13 +9,15 @@ token``), which may do what the officer's role allows (``openline.api.access``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, cast
 
 import anyio.to_thread
 import orjson
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from openline.api import accounts, catalogues, notices, requests
 from openline.api.access import (
     Caller,
     acting_officer,
@@ -25,16 +27,14 @@ from openline.api.access import (
     is_operator,
     remember,
 )
-from openline.api.accounts import accounts_router
 from openline.api.acts import act_of_route, bound
-from openline.api.catalogues import catalogues_router
 from openline.api.idempotency import entries_once
-from openline.api.notices import notices_router
 from openline.api.paging import After, Cursor, Limit, paged
-from openline.api.requests import requests_router
 from openline.api.results import entries_result
-from openline.node.app import NewMessage, Node
+from openline.node import reads
+from openline.node.app import NewMessage
 from openline.node.errors import CommandError
+from openline.wiring import CurrentNode
 
 Officer = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -79,86 +79,117 @@ class AckIn(BaseModel):
     officer: Officer = "admin"
 
 
-def officers_router(
-    node: Node, token: str, on_peers_changed: Callable[[], None] = lambda: None
-) -> APIRouter:
-    async def require_token(
-        request: Request, authorization: Annotated[str | None, Header()] = None
-    ) -> None:
-        if is_operator(token, authorization):
-            remember(request, Caller(None))
-            return  # the hot path (the CLI, batches): no thread hop, no query
-        caller = await anyio.to_thread.run_sync(identify, node, token, authorization)
-        remember(request, caller)
-        if caller.officer is not None:
-            act = act_of_route(request.scope.get("route"))
-            if act is None:  # check_bound makes this unreachable: fail closed all the same
-                raise CommandError("this route is bound to no act", code="forbidden", status=403)
-            body = await request.body()  # cached: the route reads it again
-            needed = await anyio.to_thread.run_sync(act.action, node, body, request.path_params)
-            authorize(caller, needed)
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    """What ``mount_api`` keeps on ``app.state`` for the routes."""
 
-    router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
+    token: str
+    on_peers_changed: Callable[[], None]
 
-    @router.post("/messages", status_code=201, openapi_extra=bound("send-message"))
-    async def send(request: Request, message: SendIn) -> dict[str, Any]:
-        officer = acting_officer(request, given_officer(message), None)
-        new = NewMessage(message.text, message.precedence, message.lang, officer)
-        return entries_result(
-            await entries_once(request, node, lambda: node.send_messages(message.to, [new]))
-        )
 
-    @router.post("/messages/batch", status_code=201, openapi_extra=bound("send-message"))
-    async def send_batch(request: Request, batch: SendBatchIn) -> dict[str, Any]:
-        officer = acting_officer(request, given_officer(batch), None)
-        messages = [NewMessage(m.text, m.precedence, m.lang, officer) for m in batch.messages]
-        return entries_result(
-            await entries_once(request, node, lambda: node.send_messages(batch.to, messages))
-        )
+def settings_of(request: Request) -> ApiSettings:
+    return cast(ApiSettings, request.app.state.api)
 
-    @router.post("/entries/{entry_id}/ack", status_code=201, openapi_extra=bound("acknowledge"))
-    async def ack(request: Request, entry_id: str, body: AckIn | None = None) -> dict[str, Any]:
-        officer = acting_officer(request, given_officer(body), "admin")
-        return entries_result(
-            await entries_once(request, node, lambda: node.ack(entry_id, officer))
-        )
 
-    @router.post("/peers", status_code=201, openapi_extra=bound("add-peer"))
-    async def add_peer(peer: PeerIn) -> dict[str, Any]:
-        card_bytes = orjson.dumps(peer.card)
-        pinned = await anyio.to_thread.run_sync(node.add_peer, card_bytes, peer.url, peer.replace)
-        on_peers_changed()
-        return {"party": pinned.party, "url": pinned.url, "fingerprint": pinned.card.fingerprint}
+async def require_token(
+    node: CurrentNode, request: Request, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    token = settings_of(request).token
+    if is_operator(token, authorization):
+        remember(request, Caller(None))
+        return  # the hot path (the CLI, batches): no thread hop, no query
+    caller = await anyio.to_thread.run_sync(identify, node, token, authorization)
+    remember(request, caller)
+    if caller.officer is not None:
+        act = act_of_route(request.scope.get("route"))
+        if act is None:  # check_bound makes this unreachable: fail closed all the same
+            raise CommandError("this route is bound to no act", code="forbidden", status=403)
+        body = await request.body()  # cached: the route reads it again
+        needed = await anyio.to_thread.run_sync(act.action, node, body, request.path_params)
+        authorize(caller, needed)
 
-    @router.get("/status", openapi_extra=bound("read"))
-    async def status() -> dict[str, Any]:
-        return await anyio.to_thread.run_sync(node.status)
 
-    @router.get("/peers/{peer}/log", openapi_extra=bound("read"))
-    async def peer_log(
-        request: Request, peer: str, limit: Limit = None, cursor: Cursor = None, after: After = None
-    ) -> dict[str, Any]:
-        """Both directions of the transcript with ``peer`` in time order: the newest page,
-        or the page before ``cursor`` (older), or after ``after`` (newer)."""
-        page = await anyio.to_thread.run_sync(
-            lambda: node.log_page(peer, limit, before=cursor, after=after)
-        )
-        return {"peer": peer, **paged(request, "entries", page)}
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
 
-    @router.post("/verify", openapi_extra=bound("verify"))
-    async def verify(full: bool = False) -> dict[str, Any]:
-        """``openline verify``: what is new since the last run and a slice of the rest, or
-        every row with ``?full=true``."""
-        report = await anyio.to_thread.run_sync(lambda: node.verify(full=full))
-        assert report is not None  # waited for its turn
-        return report.to_json()
 
-    @router.post("/rebuild", openapi_extra=bound("rebuild"))
-    async def rebuild() -> dict[str, Any]:
-        return await anyio.to_thread.run_sync(node.rebuild)
+@router.post("/messages", status_code=201, openapi_extra=bound("send-message"))
+async def send(node: CurrentNode, request: Request, message: SendIn) -> dict[str, Any]:
+    officer = acting_officer(request, given_officer(message), None)
+    new = NewMessage(message.text, message.precedence, message.lang, officer)
+    return entries_result(
+        await entries_once(request, node, lambda: node.send_messages(message.to, [new]))
+    )
 
-    router.include_router(requests_router(node))
-    router.include_router(notices_router(node))
-    router.include_router(catalogues_router(node))
-    router.include_router(accounts_router(node))
-    return router
+
+@router.post("/messages/batch", status_code=201, openapi_extra=bound("send-message"))
+async def send_batch(node: CurrentNode, request: Request, batch: SendBatchIn) -> dict[str, Any]:
+    officer = acting_officer(request, given_officer(batch), None)
+    messages = [NewMessage(m.text, m.precedence, m.lang, officer) for m in batch.messages]
+    return entries_result(
+        await entries_once(request, node, lambda: node.send_messages(batch.to, messages))
+    )
+
+
+@router.post("/entries/{entry_id}/ack", status_code=201, openapi_extra=bound("acknowledge"))
+async def ack(
+    node: CurrentNode, request: Request, entry_id: str, body: AckIn | None = None
+) -> dict[str, Any]:
+    officer = acting_officer(request, given_officer(body), "admin")
+    return entries_result(await entries_once(request, node, lambda: node.ack(entry_id, officer)))
+
+
+@router.post("/peers", status_code=201, openapi_extra=bound("add-peer"))
+async def add_peer(node: CurrentNode, request: Request, peer: PeerIn) -> dict[str, Any]:
+    card_bytes = orjson.dumps(peer.card)
+    pinned = await anyio.to_thread.run_sync(node.add_peer, card_bytes, peer.url, peer.replace)
+    settings_of(request).on_peers_changed()
+    return {"party": pinned.party, "url": pinned.url, "fingerprint": pinned.card.fingerprint}
+
+
+@router.get("/status", openapi_extra=bound("read"))
+async def status(node: CurrentNode) -> dict[str, Any]:
+    return await anyio.to_thread.run_sync(reads.status, node)
+
+
+@router.get("/peers/{peer}/log", openapi_extra=bound("read"))
+async def peer_log(
+    node: CurrentNode,
+    request: Request,
+    peer: str,
+    limit: Limit = None,
+    cursor: Cursor = None,
+    after: After = None,
+) -> dict[str, Any]:
+    """Both directions of the transcript with ``peer`` in time order: the newest page,
+    or the page before ``cursor`` (older), or after ``after`` (newer)."""
+    page = await anyio.to_thread.run_sync(
+        lambda: reads.log_page(node, peer, limit, before=cursor, after=after)
+    )
+    return {"peer": peer, **paged(request, "entries", page)}
+
+
+@router.post("/verify", openapi_extra=bound("verify"))
+async def verify(node: CurrentNode, full: bool = False) -> dict[str, Any]:
+    """``openline verify``: what is new since the last run and a slice of the rest, or
+    every row with ``?full=true``."""
+    report = await anyio.to_thread.run_sync(lambda: node.verify(full=full))
+    assert report is not None  # waited for its turn
+    return report.to_json()
+
+
+@router.post("/rebuild", openapi_extra=bound("rebuild"))
+async def rebuild(node: CurrentNode) -> dict[str, Any]:
+    return await anyio.to_thread.run_sync(node.rebuild)
+
+
+for part in (requests.router, notices.router, catalogues.router, accounts.router):
+    router.include_router(part)
+
+
+def mount_api(
+    app: FastAPI, token: str, on_peers_changed: Callable[[], None] = lambda: None
+) -> None:
+    """Serve ``/api/v1`` in ``app``: ``token`` is the operator's admin token, and
+    ``on_peers_changed`` is called after a peer is pinned (to start its sender)."""
+    app.state.api = ApiSettings(token, on_peers_changed)
+    app.include_router(router)

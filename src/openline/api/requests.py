@@ -27,10 +27,12 @@ from openline.core.paging import Page
 from openline.core.proofs import check_proof
 from openline.core.requests import STATES
 from openline.core.timefmt import parse_user_time
+from openline.node import reads
 from openline.node.app import Node
 from openline.node.contacts import Answer, NewRequest, Official, Update
 from openline.node.errors import CommandError
 from openline.node.proving import Prover
+from openline.wiring import CurrentNode
 
 Text = Annotated[str, Field(min_length=1, max_length=5_000)]
 Short = Annotated[str, Field(min_length=1, max_length=200)]
@@ -209,155 +211,173 @@ class CheckProofIn(Strict):
     cards: list[dict[str, Any]] | None = Field(default=None, min_length=1, max_length=16)
 
 
-def requests_router(node: Node) -> APIRouter:
-    """Mounted under the officers' router, which checks the token."""
-    router = APIRouter()
-    contacts = node.contacts
+router = APIRouter()
 
-    def run(function: Any, *args: Any) -> Any:
-        return anyio.to_thread.run_sync(function, *args)
 
-    async def created_once(request: Request, command: Callable[[], object]) -> dict[str, Any]:
-        """The one entry a command signs, once per Idempotency-Key."""
-        (entry,) = await entries_once(request, node, command)
-        return entry_summary(entry)
+async def created_once(
+    node: Node, request: Request, command: Callable[[], object]
+) -> dict[str, Any]:
+    """The one entry a command signs, once per Idempotency-Key."""
+    (entry,) = await entries_once(request, node, command)
+    return entry_summary(entry)
 
-    @router.post("/requests", status_code=201, openapi_extra=bound("new-request"))
-    async def send_request(request: Request, body: RequestIn) -> dict[str, Any]:
-        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        new = body.command(officer)
-        return await created_once(request, lambda: contacts.request(new))
 
-    @router.get("/requests", openapi_extra=bound("read"))
-    async def list_requests(
-        request: Request,
-        state: str | None = None,
-        peer: str | None = None,
-        direction: str | None = None,
-        limit: Limit = None,
-        cursor: Cursor = None,
-        after: After = None,
-    ) -> dict[str, Any]:
-        """Requests, newest first by signed time, a page at a time."""
-        if state is not None and state not in STATES:
-            raise CommandError(
-                f"state must be one of {', '.join(STATES)}, not {state!r}",
-                code="invalid-state",
-                status=422,
-            )
-        if direction is not None and direction not in ("in", "out"):
-            raise CommandError(
-                f"direction must be in or out, not {direction!r}",
-                code="invalid-direction",
-                status=422,
-            )
-        if peer is not None:
-            node.peer(peer)  # 404 unknown-peer: an empty list would hide a typo
+@router.post("/requests", status_code=201, openapi_extra=bound("new-request"))
+async def send_request(node: CurrentNode, request: Request, body: RequestIn) -> dict[str, Any]:
+    officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+    new = body.command(officer)
+    return await created_once(node, request, lambda: node.contacts.request(new))
 
-        def listing() -> dict[str, Any]:
-            page = contacts.page(
-                limit=limit,
-                before=cursor,
-                after=after,
-                state=state,
-                peer=peer,
-                direction=direction,
-            )
-            shown = Page([contacts.to_json(view) for view in page.items], page.before, page.after)
-            return paged(request, "requests", shown)
 
-        result: dict[str, Any] = await run(listing)
-        return result
+@router.get("/requests", openapi_extra=bound("read"))
+async def list_requests(
+    node: CurrentNode,
+    request: Request,
+    state: str | None = None,
+    peer: str | None = None,
+    direction: str | None = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+    after: After = None,
+) -> dict[str, Any]:
+    """Requests, newest first by signed time, a page at a time."""
+    if state is not None and state not in STATES:
+        raise CommandError(
+            f"state must be one of {', '.join(STATES)}, not {state!r}",
+            code="invalid-state",
+            status=422,
+        )
+    if direction is not None and direction not in ("in", "out"):
+        raise CommandError(
+            f"direction must be in or out, not {direction!r}",
+            code="invalid-direction",
+            status=422,
+        )
+    if peer is not None:
+        node.peer(peer)  # 404 unknown-peer: an empty list would hide a typo
 
-    @router.get("/requests/{request_id}", openapi_extra=bound("read"))
-    async def show_request(request_id: str) -> dict[str, Any]:
-        shown: dict[str, Any] = await run(lambda: contacts.to_json(contacts.view(request_id)))
-        return shown
+    def listing() -> dict[str, Any]:
+        page = node.contacts.page(
+            limit=limit,
+            before=cursor,
+            after=after,
+            state=state,
+            peer=peer,
+            direction=direction,
+        )
+        shown = Page([node.contacts.to_json(view) for view in page.items], page.before, page.after)
+        return paged(request, "requests", shown)
 
-    @router.post(
-        "/requests/{request_id}/respond", status_code=201, openapi_extra=bound("answer-request")
+    result: dict[str, Any] = await anyio.to_thread.run_sync(listing)
+    return result
+
+
+@router.get("/requests/{request_id}", openapi_extra=bound("read"))
+async def show_request(node: CurrentNode, request_id: str) -> dict[str, Any]:
+    shown: dict[str, Any] = await anyio.to_thread.run_sync(
+        lambda: node.contacts.to_json(node.contacts.view(request_id))
     )
-    async def respond(request: Request, request_id: str, body: AnswerIn) -> dict[str, Any]:
-        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        answer = body.command(officer)
-        return await created_once(request, lambda: contacts.respond(request_id, answer))
+    return shown
 
-    @router.post(
-        "/requests/{request_id}/update", status_code=201, openapi_extra=bound("update-request")
-    )
-    async def update(request: Request, request_id: str, body: UpdateIn) -> dict[str, Any]:
-        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        change = body.command(officer)
-        return await created_once(request, lambda: contacts.update(request_id, change))
 
-    @router.post(
-        "/requests/{request_id}/read", status_code=201, openapi_extra=bound("read-request")
-    )
-    async def read(request: Request, request_id: str, body: ReadIn | None = None) -> dict[str, Any]:
-        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-        return await created_once(request, lambda: contacts.read(request_id, officer))
+@router.post(
+    "/requests/{request_id}/respond", status_code=201, openapi_extra=bound("answer-request")
+)
+async def respond(
+    node: CurrentNode, request: Request, request_id: str, body: AnswerIn
+) -> dict[str, Any]:
+    officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+    answer = body.command(officer)
+    return await created_once(node, request, lambda: node.contacts.respond(request_id, answer))
 
-    @router.post("/explanations", status_code=201, openapi_extra=bound("explain"))
-    async def explain(request: Request, body: ExplainIn) -> dict[str, Any]:
-        officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
 
-        def send() -> Any:
-            return contacts.explain(
-                body.to,
-                body.subject,
-                body.text,
-                within_hours=body.within_hours,
-                refs=body.refs,
-                precedence=body.precedence,
-                lang=body.lang,
-                officer=officer,
-            )
+@router.post(
+    "/requests/{request_id}/update", status_code=201, openapi_extra=bound("update-request")
+)
+async def update(
+    node: CurrentNode, request: Request, request_id: str, body: UpdateIn
+) -> dict[str, Any]:
+    officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+    change = body.command(officer)
+    return await created_once(node, request, lambda: node.contacts.update(request_id, change))
 
-        return await created_once(request, send)
 
-    @router.get("/proofs/{claim}/{entry_id}", openapi_extra=bound("prove"))
-    async def prove(claim: str, entry_id: str) -> Response:
-        data = await run(lambda: Prover(node).prove(claim, entry_id))
-        return Response(data, media_type="application/json")
+@router.post("/requests/{request_id}/read", status_code=201, openapi_extra=bound("read-request"))
+async def read(
+    node: CurrentNode, request: Request, request_id: str, body: ReadIn | None = None
+) -> dict[str, Any]:
+    officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+    return await created_once(node, request, lambda: node.contacts.read(request_id, officer))
 
-    @router.post("/proofs/check", openapi_extra=bound("check-proof"))
-    async def check(body: CheckProofIn) -> dict[str, Any]:
-        """The same check as ``openline check-proof``; a failed check is an answer (200,
-        ``valid: false``), not an error of the request."""
 
-        def checking() -> dict[str, Any]:
-            if body.cards is None:
-                cards = list(node.all_cards().values())
-            else:
-                try:
-                    cards = [Card.from_json(card) for card in body.cards]
-                except CardError as error:
-                    raise CommandError(f"bad card: {error}", code="bad-card", status=422) from error
+@router.post("/explanations", status_code=201, openapi_extra=bound("explain"))
+async def explain(node: CurrentNode, request: Request, body: ExplainIn) -> dict[str, Any]:
+    officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
+
+    def send() -> Any:
+        return node.contacts.explain(
+            body.to,
+            body.subject,
+            body.text,
+            within_hours=body.within_hours,
+            refs=body.refs,
+            precedence=body.precedence,
+            lang=body.lang,
+            officer=officer,
+        )
+
+    return await created_once(node, request, send)
+
+
+@router.get("/proofs/{claim}/{entry_id}", openapi_extra=bound("prove"))
+async def prove(node: CurrentNode, claim: str, entry_id: str) -> Response:
+    data = await anyio.to_thread.run_sync(lambda: Prover(node).prove(claim, entry_id))
+    return Response(data, media_type="application/json")
+
+
+@router.post("/proofs/check", openapi_extra=bound("check-proof"))
+async def check(node: CurrentNode, body: CheckProofIn) -> dict[str, Any]:
+    """The same check as ``openline check-proof``; a failed check is an answer (200,
+    ``valid: false``), not an error of the request."""
+
+    def checking() -> dict[str, Any]:
+        if body.cards is None:
+            cards = list(node.all_cards().values())
+        else:
             try:
-                verdict = check_proof(body.proof.encode("utf-8"), cards)
-            except OpenlineError as error:
-                return {"valid": False, "code": error.code, "reason": str(error)}
-            return {"valid": True, "lines": verdict.lines(), "verdict": verdict.to_json()}
+                cards = [Card.from_json(card) for card in body.cards]
+            except CardError as error:
+                raise CommandError(f"bad card: {error}", code="bad-card", status=422) from error
+        try:
+            verdict = check_proof(body.proof.encode("utf-8"), cards)
+        except OpenlineError as error:
+            return {"valid": False, "code": error.code, "reason": str(error)}
+        return {"valid": True, "lines": verdict.lines(), "verdict": verdict.to_json()}
 
-        result: dict[str, Any] = await run(checking)
-        return result
+    result: dict[str, Any] = await anyio.to_thread.run_sync(checking)
+    return result
 
-    @router.get("/alarms", openapi_extra=bound("read"))
-    async def alarms() -> dict[str, Any]:
-        return {"alarms": [alarm.to_json() for alarm in await run(node.alarms)]}
 
-    @router.get("/report", openapi_extra=bound("report"))
-    async def report(
-        counterpart: str,
-        since: str | None = None,
-        until: str | None = None,
-        format: Annotated[Literal["html", "json", "md"], Query()] = "md",
-    ) -> Response:
-        from openline.node.reporting import MEDIA_TYPES, make_report
+@router.get("/alarms", openapi_extra=bound("read"))
+async def alarms(node: CurrentNode) -> dict[str, Any]:
+    return {
+        "alarms": [alarm.to_json() for alarm in await anyio.to_thread.run_sync(reads.alarms, node)]
+    }
 
-        start = None if since is None else parse_when(since, "since")
-        end = None if until is None else parse_when(until, "until")
-        text = await run(lambda: make_report(node, counterpart, start, end, format))
-        return Response(text, media_type=MEDIA_TYPES[format])
 
-    return router
+@router.get("/report", openapi_extra=bound("report"))
+async def report(
+    node: CurrentNode,
+    counterpart: str,
+    since: str | None = None,
+    until: str | None = None,
+    format: Annotated[Literal["html", "json", "md"], Query()] = "md",
+) -> Response:
+    from openline.node.reporting import MEDIA_TYPES, make_report
+
+    start = None if since is None else parse_when(since, "since")
+    end = None if until is None else parse_when(until, "until")
+    text = await anyio.to_thread.run_sync(
+        lambda: make_report(node, counterpart, start, end, format)
+    )
+    return Response(text, media_type=MEDIA_TYPES[format])

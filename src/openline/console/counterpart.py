@@ -9,11 +9,12 @@ from typing import Any
 
 import orjson
 
+from openline.node import reads
 from openline.node.app import Node
 from openline.node.errors import CommandError
 from openline.node.reporting import report_for
 from openline.report import charts
-from openline.report.render import report_to_dict
+from openline.report.data import report_to_dict
 
 # Charts take matplotlib tens of milliseconds each: keep the last ones per counterpart while
 # the figures they draw are the same, within the hour (the timeline marks "now"). Hotline
@@ -24,7 +25,7 @@ _charts_lock = threading.Lock()
 
 def counterpart_page(node: Node, party: str, lang: str) -> dict[str, Any]:
     pinned = node.peer(party)  # 404 unknown-peer
-    status = next(peer for peer in node.status()["peers"] if peer["party"] == party)
+    status = next(peer for peer in reads.status(node)["peers"] if peer["party"] == party)
     checks = list(node.notices.desk_checks_page(party, limit=50).items)
     context: dict[str, Any] = {
         "peer": status,

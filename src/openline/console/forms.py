@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from openline.core.errors import EncodingError
 from openline.core.timefmt import format_time, parse_user_time
+from openline.node.errors import CommandError
 
 # Fields that hold a moment. A browser's datetime-local input sends "2026-11-30T08:00"
 # without a zone; every time field on the console is labelled UTC, so it gets a Z.
@@ -167,3 +168,23 @@ def catalogue_value(kind: str, value: str) -> Any:
     if kind in ("integer", "bearing", "course", "speed"):
         return int(value) if re.fullmatch(r"\d{1,16}", value) else value
     return value
+
+
+def form_values(fields: list[tuple[str, str]]) -> dict[str, Any]:
+    """What the officer typed, to show the form again as they left it (every recipient)."""
+    values: dict[str, Any] = {
+        name: value for name, value in fields if name not in ("csrf", "form_token")
+    }
+    values["to"] = [value for name, value in fields if name == "to"]
+    return values
+
+
+def placed_refusal(error: CommandError, fields: list[tuple[str, str]]) -> FormErrors:
+    """A command's refusal, beside the field its message names, else above the form."""
+    placed = FormErrors(code=error.code)
+    where = field_of(str(error), [name for name, _value in fields])
+    if where:
+        placed.fields[where] = str(error).split(":", 1)[1].strip()
+    else:
+        placed.general.append(str(error))
+    return placed

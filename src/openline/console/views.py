@@ -20,6 +20,7 @@ from openline.core.paging import Page
 from openline.core.precedence import PRECEDENCES
 from openline.core.requests import AWAITING, OVERDUE, RequestView
 from openline.core.timefmt import format_time
+from openline.node import reads
 from openline.node.app import Node
 from openline.node.notices import NOTIFY_KINDS
 from openline.node.projections import notice_from_row, request_from_row
@@ -147,7 +148,7 @@ def floor(node: Node, cache: FloorCache | None = None) -> Floor:
             reverse=True,
         )
     open_items = [items[row.id] for row in urgent if row.id in items]
-    status = node.status()
+    status = reads.status(node)
     alarms = status["alarms"]
     owed_by_us = [alarm for alarm in alarms if alarm["owed_by"] == node.party]
     owed_to_us = [alarm for alarm in alarms if alarm["owed_by"] != node.party]
@@ -175,7 +176,7 @@ def live_stamp(node: Node) -> str:
     """Changes whenever what the floor shows may have changed: a new entry or delivery (the
     node's revision), an alarm raised (a deadline passing raises one), or a link changing
     state."""
-    alarms = ",".join(sorted(f"{a.kind}:{a.id}" for a in node.alarms()))
+    alarms = ",".join(sorted(f"{a.kind}:{a.id}" for a in reads.alarms(node)))
     now = node.clock()
     links = ",".join(  # a snapshot: the senders update link health on the event loop
         f"{party}:{health.state(now, node.config.heartbeat_seconds)}"
@@ -339,7 +340,7 @@ def transcript(
     """A page of both directions of the link with ``peer``, newest first. An outgoing
     entry is ``delivered`` once the peer's cosigned checkpoint covers it; everything
     received was cosigned by this node on receipt."""
-    page = node.log_entries(peer, TRANSCRIPT_SHOWN, before=before, after=after)
+    page = reads.log_entries(node, peer, TRANSCRIPT_SHOWN, before=before, after=after)
     return Page(list(reversed(page.items)), page.before, page.after)
 
 

@@ -35,20 +35,19 @@ from openline.core.link import (
 )
 from openline.core.merkle import Frontier
 from openline.core.note import NoteSigner
-from openline.core.paging import Page
-from openline.core.precedence import PRECEDENCES
-from openline.core.schema import LANGUAGE_TAG
 from openline.core.timefmt import format_time, parse_time
 from openline.node import projections
 from openline.node.catalogues import Catalogues
 from openline.node.contacts import Contacts
-from openline.node.errors import CommandError, cursor_errors, page_size
+from openline.node.errors import CommandError
+from openline.node.health import LinkHealth, utc_now
 from openline.node.home import NodeConfig, NodeHome
+from openline.node.hotline import NewMessage
 from openline.node.idempotency import IdempotencyKeys
-from openline.node.notices import Notices, combined_line_state
+from openline.node.notices import Notices
 from openline.node.officers import Officers
-from openline.node.watcher import Alarm, DeadlineWatcher, overdue
-from openline.store import Store, transcript, tree
+from openline.node.watcher import DeadlineWatcher
+from openline.store import Store, tree
 from openline.store import projection as folds
 from openline.store.database import PinnedPeer
 
@@ -59,60 +58,8 @@ Clock = Callable[[], datetime]
 Items = Sequence[tuple[str, Mapping[str, Any], Sequence[str]]]
 """Entries to append to one log: (kind, body, refs) each."""
 
+__all__ = ["NewMessage", "Node", "utc_now"]  # the first and last live in their own modules
 MAX_CACHED_LEAVES = 8192  # a few batches ahead of the receipts; bounded memory
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class LinkHealth:
-    """What the running node has seen of a link (not persisted: it is about now)."""
-
-    last_receipt: datetime | None = None
-    last_heard: datetime | None = None
-    last_failure: datetime | None = None
-    last_error: str | None = None
-    failures: int = 0
-    equivocation: str | None = None
-
-    def state(self, now: datetime, heartbeat_seconds: float) -> str:
-        if self.equivocation:
-            return "diverging"
-        seen = [t for t in (self.last_receipt, self.last_heard) if t is not None]
-        if not seen:
-            return "down"
-        age = (now - max(seen)).total_seconds()
-        if age <= 2.5 * heartbeat_seconds and self.failures == 0:
-            return "up"
-        if age <= 2.5 * heartbeat_seconds:
-            return "degraded"
-        return "down"
-
-
-@dataclass(frozen=True, slots=True)
-class NewMessage:
-    text: str
-    precedence: str = "routine"
-    lang: str = "en"
-    officer: str | None = None  # who sends it; in the signed body only when known
-
-    def body(self) -> dict[str, str]:
-        if self.precedence not in PRECEDENCES:
-            raise CommandError(
-                f"precedence must be one of {', '.join(PRECEDENCES)}",
-                code="invalid-precedence",
-                status=422,
-            )
-        if not LANGUAGE_TAG.match(self.lang):
-            raise CommandError(
-                f"{self.lang!r} is not a language tag", code="invalid-lang", status=422
-            )
-        body = {"text": self.text, "lang": self.lang, "precedence": self.precedence}
-        if self.officer is not None:
-            body["officer"] = self.officer
-        return body
 
 
 @dataclass
@@ -433,64 +380,55 @@ class Node:
                 lookup=self.ref_target,
                 local_rules=self.catalogues.door_check,
             )
-            stamp = format_time(now)
             if isinstance(outcome, Accepted | Duplicate):
-                fresh = outcome.entries if isinstance(outcome, Accepted) else ()
-                with self.store.write() as connection:
-                    backwards = self._receipt_goes_back(
-                        connection, peer, self.party, outcome.cosignature.timestamp
-                    )
-                    Store.insert_entries(connection, fresh, stamp)
-                    Store.insert_checkpoint(
-                        connection, peer, self.party, outcome.checkpoint, outcome.checkpoint_note
-                    )
-                    Store.insert_cosignature(
-                        connection, peer, self.party, outcome.checkpoint.size, outcome.cosignature
-                    )
-                    if outcome.sender_cosignature is not None:
-                        # The peer's own "as of T my log had size N": non-answer proofs need it.
-                        Store.insert_cosignature(
-                            connection,
-                            peer,
-                            self.party,
-                            outcome.checkpoint.size,
-                            outcome.sender_cosignature,
-                            keep=self._first_after_a_deadline(
-                                connection, peer, self.party, outcome.sender_cosignature
-                            ),
-                        )
-                    if isinstance(outcome, Accepted):
-                        tree.insert_nodes(connection, peer, self.party, log.new_nodes(outcome))
-                    # What we hold and cosign is delivered: the same two steps as on the
-                    # sending side (the entries, then the receipt that covers them).
-                    self.projector.entries(connection, fresh)
-                    self.projector.receipt(
-                        connection,
-                        peer,
-                        self.party,
-                        range(log.size, outcome.checkpoint.size),
-                        outcome.cosignature.timestamp,
-                        backwards=backwards,
-                    )
-                if isinstance(outcome, Accepted):
-                    log.apply(outcome)
-                    log.tree_committed()
-                if fresh:
-                    # Only new entries change a fold: a heartbeat (or a resent batch) adds a
-                    # cosignature, which views read live, so folds are not redone for it.
-                    self.revision += 1
+                self._store_received(log, outcome, format_time(now))
                 self.link_health(peer).last_heard = now
             elif isinstance(outcome, Equivocation):
-                evidence = outcome.evidence
-                if evidence.seq is not None:
-                    # Keep the held entry's bytes, not just its hash: the evidence then
-                    # stands on its own for a third party holding only the cards.
-                    (held,) = self.store.entries(peer, self.party, evidence.seq, 1)
-                    evidence = replace(evidence, held=held.leaf)
-                with self.store.write() as connection:
-                    Store.insert_equivocation(connection, peer, self.party, evidence, stamp)
-                self.link_health(peer).equivocation = outcome.evidence.reason
+                self._store_equivocation(peer, outcome, format_time(now))
             return outcome
+
+    def _store_received(self, log: IncomingLog, outcome: Accepted | Duplicate, stamp: str) -> None:
+        """Store a batch received (or resent) and the receipt we cosigned for it, in one
+        transaction; then bring the log's mirror in memory up to it."""
+        peer, fresh = log.sender, outcome.entries if isinstance(outcome, Accepted) else ()
+        with self.store.write() as connection:
+            at = outcome.cosignature.timestamp
+            backwards = self._receipt_goes_back(connection, peer, self.party, at)
+            Store.insert_entries(connection, fresh, stamp)
+            size = outcome.checkpoint.size
+            Store.insert_checkpoint(
+                connection, peer, self.party, outcome.checkpoint, outcome.checkpoint_note
+            )
+            Store.insert_cosignature(connection, peer, self.party, size, outcome.cosignature)
+            if (own := outcome.sender_cosignature) is not None:
+                # The peer's own "as of T my log had size N": non-answer proofs need it.
+                keep = self._first_after_a_deadline(connection, peer, self.party, own)
+                Store.insert_cosignature(connection, peer, self.party, size, own, keep=keep)
+            if isinstance(outcome, Accepted):
+                tree.insert_nodes(connection, peer, self.party, log.new_nodes(outcome))
+            # What we hold and cosign is delivered: the same two steps as on the sending
+            # side (the entries, then the receipt that covers them).
+            self.projector.entries(connection, fresh)
+            covered = range(log.size, size)
+            self.projector.receipt(connection, peer, self.party, covered, at, backwards=backwards)
+        if isinstance(outcome, Accepted):
+            log.apply(outcome)
+            log.tree_committed()
+        if fresh:
+            # Only new entries change a fold: a heartbeat (or a resent batch) adds a
+            # cosignature, which views read live, so folds are not redone for it.
+            self.revision += 1
+
+    def _store_equivocation(self, peer: str, outcome: Equivocation, stamp: str) -> None:
+        evidence = outcome.evidence
+        if evidence.seq is not None:
+            # Keep the held entry's bytes, not just its hash: the evidence then stands on
+            # its own for a third party holding only the cards.
+            (held,) = self.store.entries(peer, self.party, evidence.seq, 1)
+            evidence = replace(evidence, held=held.leaf)
+        with self.store.write() as connection:
+            Store.insert_equivocation(connection, peer, self.party, evidence, stamp)
+        self.link_health(peer).equivocation = outcome.evidence.reason
 
     # --- federation: the sending side ----------------------------------------------------
 
@@ -616,153 +554,6 @@ class Node:
 
     def pending_count(self, peer: str) -> int:
         return self.outgoing(peer).size - self.delivered_size(peer)
-
-    # --- views ---------------------------------------------------------------------------
-
-    def status(self) -> dict[str, Any]:
-        now = self.clock()
-        peers = []
-        for party, pinned in sorted(self.peers().items()):
-            with self.store.read() as connection:
-                sent = Store.log_size(connection, self.party, party)
-                received = Store.log_size(connection, party, self.party)
-            delivered = self.delivered_size(party)
-            last_receipt = self.store.latest_cosignature_time(self.party, party, party)
-            health = self.health.get(party)
-            desk = self.notices.desk(party)
-            state = (
-                health.state(now, self.config.heartbeat_seconds)
-                if self.running and health is not None
-                else ("down" if self.running else "node-not-running")
-            )
-            peers.append(
-                {
-                    "party": party,
-                    "name": pinned.card.display_name(self.config.default_lang),
-                    "url": pinned.url,
-                    "fingerprint": pinned.card.fingerprint,
-                    "link": state,
-                    "sent": sent,
-                    "delivered": delivered,
-                    "pending": sent - delivered,
-                    "received": received,
-                    "last_receipt": None
-                    if last_receipt is None
-                    else format_time(datetime.fromtimestamp(last_receipt, UTC)),
-                    "last_error": None if health is None else health.last_error,
-                    "desk": desk,
-                    "line": combined_line_state(state, desk["state"]),
-                }
-            )
-        return {
-            "party": self.party,
-            "fingerprint": self.key.public_key.fingerprint(),
-            "running": self.running,
-            "time": format_time(now),
-            "peers": peers,
-            "overdue_acks": self.overdue_counts(now),
-            "requests": self.request_counts(now),
-            "alarms": [alarm.to_json() for alarm in self.alarms()],
-            "equivocations": self.store.equivocations(),
-            "equivocation_count": self.store.equivocation_count(),
-        }
-
-    def alarms(self) -> list[Alarm]:
-        """Overdue obligations: as the watcher raised them, or as of now when not running."""
-        if self.running:
-            return self.watcher.alarms()
-        return sorted(overdue(self, self.clock()), key=lambda alarm: alarm.due)
-
-    def request_counts(self, now: datetime) -> dict[str, dict[str, int]]:
-        """Requests by direction and state at ``now``, counted in the store."""
-        counts: dict[str, dict[str, int]] = {"out": {}, "in": {}}
-        with self.store.read() as connection:
-            rows = folds.request_counts(connection, self.party, format_time(now))
-        for direction, state, count in rows:
-            counts[direction][state] = count
-        return counts
-
-    def overdue_counts(self, now: datetime) -> dict[str, int]:
-        """Unacknowledged messages past their objective: ours to answer, and theirs."""
-        with self.store.read() as connection:
-            counts = folds.overdue_message_counts(connection, self.party, format_time(now))
-        return {"ours": counts.get(True, 0), "theirs": counts.get(False, 0)}
-
-    def message(self, message_id: str) -> dict[str, Any] | None:
-        """A hotline message's row of the fold, with whether it is overdue now."""
-        with self.store.read() as connection:
-            rows = folds.message_rows(connection, [message_id])
-        row = rows.get(message_id)
-        return None if row is None else self._message_json(row, format_time(self.clock()))
-
-    @staticmethod
-    def _message_json(row: Any, now: str) -> dict[str, Any]:
-        data = dict(row._mapping)
-        data["overdue"] = (
-            data["ack_id"] is None and data["ack_due"] is not None and (data["ack_due"] < now)
-        )
-        return data
-
-    def log_page(
-        self,
-        peer: str,
-        limit: int | None = None,
-        before: str | None = None,
-        after: str | None = None,
-    ) -> Page[dict[str, Any]]:
-        """Both directions of the transcript with ``peer``, a page at a time: the newest
-        ``limit`` entries before the place ``before`` names (or the newest of all), or the
-        oldest after ``after``; in time order either way. Reads two index ranges of at most
-        ``limit`` rows and nothing else, however long the logs."""
-        page = self.log_entries(peer, limit, before, after)
-        return Page([row for row, _ in page.items], page.before, page.after)
-
-    def log_entries(
-        self,
-        peer: str,
-        limit: int | None = None,
-        before: str | None = None,
-        after: str | None = None,
-    ) -> Page[tuple[dict[str, Any], Entry]]:
-        """:meth:`log_page`, each row with its entry as read and checked."""
-        self.peer(peer)
-        count = page_size(limit)
-        with self.store.read() as connection:
-            with cursor_errors():
-                page = transcript.page(
-                    connection, self.party, peer, count, before=before, after=after
-                )
-            ids = [stored.id for stored in page.items if stored.kind == "hotline.message"]
-            messages = folds.message_rows(connection, ids)
-        delivered = self.delivered_size(peer)
-        now = format_time(self.clock())
-        rows: list[tuple[dict[str, Any], Entry]] = []
-        for stored in page.items:
-            entry = Entry.from_leaf(stored.leaf)
-            outgoing = stored.sender == self.party
-            row = messages.get(entry.id)
-            view = None if row is None else self._message_json(row, now)
-            rows.append(
-                (
-                    {
-                        "direction": "out" if outgoing else "in",
-                        "from": stored.sender,
-                        "to": stored.recipient,
-                        "seq": entry.seq,
-                        "id": entry.id,
-                        "time": entry.time,
-                        "kind": entry.kind,
-                        "body": dict(entry.body),
-                        "refs": list(entry.refs),
-                        "delivered": entry.seq < delivered if outgoing else True,
-                        "acked_by": None if view is None else view["ack_id"],
-                        "ack_due": None if view is None else view["ack_due"],
-                        "overdue": False if view is None else view["overdue"],
-                    },
-                    entry,
-                )
-            )
-        return Page(rows, page.before, page.after)
 
     def verify(
         self,

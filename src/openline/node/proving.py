@@ -27,6 +27,7 @@ from openline.core.obligations import (
 )
 from openline.core.requests import REQUEST_KINDS
 from openline.core.timefmt import format_time, parse_time
+from openline.node import reads
 from openline.node.errors import CommandError
 from openline.store import Store
 from openline.store.database import StoredCosignature
@@ -108,7 +109,7 @@ class Prover:
 
     def _delivered_at(self, entry: Entry) -> str | None:
         if entry.kind == "hotline.message":
-            message = self.node.message(entry.id)
+            message = reads.message(self.node, entry.id)
             return None if message is None else message["delivered_at"]
         if entry.kind in REQUEST_KINDS:
             request = self.node.contacts.find(entry.id)
@@ -162,7 +163,7 @@ class Prover:
 
     def _first_answer_id(self, request: Entry) -> str | None:
         if request.kind == "hotline.message":  # its acknowledgement, from the message fold
-            message = self.node.message(request.id)
+            message = reads.message(self.node, request.id)
             return None if message is None else message["ack_id"]
         if request.kind not in REQUEST_KINDS:  # a notification or desk check: first answer
             notice = self.node.notices.find(request.id)

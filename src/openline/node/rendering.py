@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from openline.core.entry import Entry
 from openline.i18n import LanguageError, check_language
 from openline.i18n.render import Facts, render_entry
+from openline.node import reads
 from openline.node.errors import CommandError
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def facts_for(node: Node, entry: Entry, lang: str) -> Facts:
             answered_at=request.answered_at,
         )
     if entry.kind == "hotline.message":
-        message = node.message(entry.id)
+        message = reads.message(node, entry.id)
         if message is not None:
             return Facts(
                 **common,

@@ -9,6 +9,7 @@ of :mod:`openline.report.charts`.
 
 from __future__ import annotations
 
+from openline.report.data import render_json, report_to_dict
 from openline.report.figures import (
     COUNT_DEFINITIONS,
     OUTCOME_DEFINITIONS,
@@ -27,7 +28,7 @@ from openline.report.figures import (
     human_duration,
     nearest_rank,
 )
-from openline.report.render import render_html, render_json, render_markdown, report_to_dict
+from openline.report.render import render_html, render_markdown
 
 __all__ = [
     "COUNT_DEFINITIONS",

@@ -25,8 +25,8 @@ from openline.core.checkpoint import Checkpoint
 from openline.core.cosignature import Cosignature
 from openline.core.fedauth import sign_request
 from openline.core.merkle import Frontier, leaf_hash
+from openline.federation.endpoint import batch_body
 from openline.node.app import Node
-from openline.node.federation import batch_body
 
 log = logging.getLogger("openline.sender")
 
