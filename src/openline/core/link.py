@@ -15,7 +15,9 @@ federation batches"; design note 5):
   statements: kept as evidence, never merged) or :class:`Rejected` (with a code). The
   caller stores an accepted batch durably and then calls :meth:`IncomingLog.apply`; the
   cosignature in the outcome is the delivery receipt and must not leave the node before
-  the entries are on disk.
+  the entries are on disk. The outcomes are defined in :mod:`openline.core.link_outcomes`,
+  and what refs may point at (:func:`check_refs`) in :mod:`openline.core.refs`; both are
+  re-exported here.
 
 No clock is read here: ``now`` is an argument, as the cosignature timestamp derives from it.
 """
@@ -23,7 +25,7 @@ No clock is read here: ``now`` is an argument, as the cosignature timestamp deri
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,7 +40,15 @@ from openline.core.cosignature import (
 from openline.core.entry import Entry, sign_entry, verify_entry_signature
 from openline.core.errors import EntryError, LinkError, NoteError, NoteSignatureError
 from openline.core.keys import PrivateKey, PublicKey
-from openline.core.kinds import kind_spec
+from openline.core.link_outcomes import (
+    Accepted,
+    BatchOutcome,
+    Duplicate,
+    Equivocation,
+    EquivocationEvidence,
+    Gap,
+    Rejected,
+)
 from openline.core.merkle import (
     Frontier,
     MerkleTree,
@@ -46,7 +56,29 @@ from openline.core.merkle import (
     root_from_compact_range_and_suffix,
 )
 from openline.core.note import Note, NoteSigner, NoteVerifier, add_signatures
+from openline.core.refs import RefLookup, RefTarget, check_refs
 from openline.core.timefmt import parse_time
+
+__all__ = [
+    "Accepted",
+    "BatchOutcome",
+    "Duplicate",
+    "Equivocation",
+    "EquivocationEvidence",
+    "Gap",
+    "IncomingLog",
+    "LinkLimits",
+    "LocalRules",
+    "NewNodes",
+    "OutgoingLog",
+    "RefLookup",
+    "RefTarget",
+    "Rejected",
+    "Tree",
+    "check_refs",
+    "log_origin",
+    "sign_timed_checkpoint",
+]
 
 Tree = MerkleTree | StoredMerkleTree
 """A log's Merkle tree: wholly in memory, or with its nodes in a store (``merkle_nodes``),
@@ -69,141 +101,8 @@ class LinkLimits:
     max_clock_skew: timedelta = timedelta(minutes=5)
 
 
-@dataclass(frozen=True, slots=True)
-class RefTarget:
-    """What a ref points at: enough to check that an answer answers the right thing."""
-
-    kind: str
-    sender: str
-    recipient: str
-    time: str
-
-    @staticmethod
-    def of(entry: Entry) -> RefTarget:
-        return RefTarget(entry.kind, entry.sender, entry.recipient, entry.time)
-
-
-RefLookup = Callable[[str], RefTarget | None]
-"""Finds an entry of the transcript by id (an adapter over the store)."""
-
 LocalRules = Callable[[Entry], None]
 """Checks an entry against this node's own agreements; raises ``EntryError`` to refuse it."""
-
-
-def check_refs(
-    entry: Entry, lookup: RefLookup, batch: Mapping[str, RefTarget] | None = None
-) -> None:
-    """Check that an entry's refs point at entries of its link that its kind may answer.
-
-    Every ref must name an entry of the same link, in either direction: a third party
-    holding the transcript can then follow it. An answering kind (``KindSpec.answers``)
-    may only ref entries of those kinds, dated no later than itself (an answer cannot
-    precede its question, which is what lets a non-answer proof hide earlier traffic);
-    with ``ref_scope="received"`` only those the counterpart sent to the entry's sender,
-    as one answers only what one received. An ``author_only`` body (a withdrawal) may only
-    ref the sender's own entries.
-
-    Raises:
-        EntryError: code ``unknown-ref`` or ``bad-ref``.
-    """
-    spec = kind_spec(entry.kind)
-    parties = {entry.sender, entry.recipient}
-    for ref in entry.refs:
-        target = (batch or {}).get(ref) or lookup(ref)
-        if target is None:
-            raise EntryError(
-                f"{entry.kind} seq {entry.seq} refs {ref[:16]}…, which is not in the transcript",
-                code="unknown-ref",
-            )
-        if {target.sender, target.recipient} != parties:
-            raise EntryError(
-                f"{entry.kind} seq {entry.seq} refs an entry of another link",
-                code="bad-ref",
-            )
-        if not spec.answers:
-            continue
-        if target.kind not in spec.answers:
-            raise EntryError(
-                f"{entry.kind} seq {entry.seq} may only answer {' or '.join(sorted(spec.answers))}",
-                code="bad-ref",
-            )
-        if spec.ref_scope == "received" and target.sender != entry.recipient:
-            raise EntryError(
-                f"{entry.kind} seq {entry.seq} may only answer "
-                f"{' or '.join(sorted(spec.answers))} sent by {entry.recipient}",
-                code="bad-ref",
-            )
-        author_only = spec.author_only is not None and spec.author_only(entry.body)
-        if author_only and target.sender != entry.sender:
-            raise EntryError(
-                f"{entry.kind} seq {entry.seq}: only {target.sender}, who sent the "
-                "request, may withdraw it",
-                code="bad-ref",
-            )
-        if entry.time < target.time:  # one fixed-width UTC form: string order is time order
-            raise EntryError(
-                f"{entry.kind} seq {entry.seq} is dated {entry.time}, before the entry it "
-                f"answers ({target.time})",
-                code="bad-ref",
-            )
-
-
-# --- outcomes ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    """New entries to store; ``cosignature`` is the receipt to return once they are."""
-
-    entries: tuple[Entry, ...]
-    checkpoint: Checkpoint
-    checkpoint_note: bytes
-    cosignature: Cosignature
-    sender_cosignature: Cosignature | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Duplicate:
-    """Every entry was already held, byte for byte; the receipt is given again."""
-
-    count: int
-    checkpoint: Checkpoint
-    checkpoint_note: bytes
-    cosignature: Cosignature
-    sender_cosignature: Cosignature | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Gap:
-    """The batch starts past what is held: resend from ``expected_seq``."""
-
-    expected_seq: int
-
-
-@dataclass(frozen=True, slots=True)
-class EquivocationEvidence:
-    """Two conflicting statements, both signed by the sender."""
-
-    reason: str
-    seq: int | None
-    held: bytes
-    offered: bytes
-    offered_checkpoint_note: bytes
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Equivocation:
-    evidence: EquivocationEvidence
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    code: str
-    reason: str
-
-
-BatchOutcome = Accepted | Duplicate | Gap | Equivocation | Rejected
 
 
 # --- the sender's side ------------------------------------------------------------------
@@ -405,6 +304,36 @@ class IncomingLog:
                 "batch-too-large",
                 f"{len(entries)} entries; at most {self.limits.max_batch_entries}",
             )
+        signed = self._open_batch_checkpoint(checkpoint_note, now)
+        if isinstance(signed, Rejected):
+            return signed
+        checkpoint, timestamp = signed
+        parsed = self._parse_batch(entries)
+        if isinstance(parsed, Rejected):
+            return parsed
+        held = self.tree.size
+        misplaced = self._check_placement(parsed, checkpoint, held)
+        if misplaced is not None:
+            return misplaced
+        fresh = self._fresh_entries(parsed, held, checkpoint_note)
+        if isinstance(fresh, Rejected | Equivocation):
+            return fresh
+        refused = self._check_fresh(fresh, now, lookup, local_rules)
+        if refused is not None:
+            return refused
+        disagreement = self._check_root(checkpoint, held, fresh, checkpoint_note)
+        if disagreement is not None:
+            return disagreement
+        receipt = cosign(checkpoint, self._cosigner, int(now.timestamp()))
+        if parsed and not fresh:
+            return Duplicate(len(parsed), checkpoint, checkpoint_note, receipt, timestamp)
+        return Accepted(tuple(fresh), checkpoint, checkpoint_note, receipt, timestamp)
+
+    def _open_batch_checkpoint(
+        self, checkpoint_note: bytes, now: datetime
+    ) -> tuple[Checkpoint, Cosignature | None] | Rejected:
+        """The batch's checkpoint, signed by the sender and of this link, with the sender's
+        own timestamp on it if it carries one."""
         opened = self._open_checkpoint(checkpoint_note)
         if isinstance(opened, Rejected):
             return opened
@@ -416,6 +345,11 @@ class IncomingLog:
         timestamp = self._sender_timestamp(checkpoint, parsed_note, now)
         if isinstance(timestamp, Rejected):
             return timestamp
+        return checkpoint, timestamp
+
+    def _parse_batch(self, entries: Sequence[object]) -> list[Entry] | Rejected:
+        """The batch's entries parsed: each within the size bound, of this link, and the
+        batch consecutive. Signatures are checked later, only for entries not yet held."""
         parsed: list[Entry] = []
         for index, obj in enumerate(entries):
             try:
@@ -437,8 +371,14 @@ class IncomingLog:
             if parsed and entry.seq != parsed[-1].seq + 1:
                 return Rejected("not-consecutive", f"entry {index} has seq {entry.seq}")
             parsed.append(entry)
+        return parsed
 
-        held = self.tree.size
+    @staticmethod
+    def _check_placement(
+        parsed: list[Entry], checkpoint: Checkpoint, held: int
+    ) -> Gap | Rejected | None:
+        """Where the batch lies against the ``held`` entries: a gap before it, or a
+        checkpoint that does not end it; None when it can be judged."""
         end = parsed[-1].seq + 1 if parsed else checkpoint.size
         if parsed and parsed[0].seq > held:
             return Gap(expected_seq=held)
@@ -449,7 +389,13 @@ class IncomingLog:
             )
         if not parsed and checkpoint.size > held:
             return Gap(expected_seq=held)
+        return None
 
+    def _fresh_entries(
+        self, parsed: list[Entry], held: int, checkpoint_note: bytes
+    ) -> list[Entry] | Rejected | Equivocation:
+        """The entries not held yet, each signed by the sender; a resent entry must be the
+        held one byte for byte, or the two signed entries are an equivocation."""
         resent = [entry.seq for entry in parsed if entry.seq < held]
         held_hashes = dict(zip(resent, _leaf_hashes(self.tree, resent), strict=True))
         fresh: list[Entry] = []
@@ -471,7 +417,17 @@ class IncomingLog:
                     )
                 )
             fresh.append(entry)
+        return fresh
 
+    def _check_fresh(
+        self,
+        fresh: list[Entry],
+        now: datetime,
+        lookup: RefLookup,
+        local_rules: LocalRules | None,
+    ) -> Rejected | None:
+        """Each new entry is dated no later than the skew bound allows, and its refs (to the
+        transcript or to earlier entries of the batch) and this node's rules admit it."""
         skew_limit = now + self.limits.max_clock_skew
         in_batch: dict[str, RefTarget] = {}
         for entry in fresh:
@@ -486,7 +442,13 @@ class IncomingLog:
             except EntryError as error:
                 return Rejected(error.code, str(error))
             in_batch[entry.id] = RefTarget.of(entry)
+        return None
 
+    def _check_root(
+        self, checkpoint: Checkpoint, held: int, fresh: list[Entry], checkpoint_note: bytes
+    ) -> Equivocation | None:
+        """The signed checkpoint must be the root of the held entries plus the new ones;
+        otherwise the sender signed two conflicting statements."""
         if checkpoint.size <= held:
             root = self.tree.root(checkpoint.size)
         else:
@@ -504,10 +466,7 @@ class IncomingLog:
                     offered_checkpoint_note=checkpoint_note,
                 )
             )
-        receipt = cosign(checkpoint, self._cosigner, int(now.timestamp()))
-        if parsed and not fresh:
-            return Duplicate(len(parsed), checkpoint, checkpoint_note, receipt, timestamp)
-        return Accepted(tuple(fresh), checkpoint, checkpoint_note, receipt, timestamp)
+        return None
 
     def new_nodes(self, outcome: Accepted) -> NewNodes:
         """The interior nodes the tree gains from an accepted batch, without applying it:
