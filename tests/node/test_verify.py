@@ -32,6 +32,8 @@ from openline.node.verify import (
     verify_new,
     verify_store,
 )
+from openline.node.verify.entries import _parse_leaf, _signing_input
+from openline.node.verify.marks import keys_digest, mark_message
 from openline.store import audit, schema
 from pair import FakeClock, make_pair, pump
 
@@ -285,7 +287,7 @@ def test_the_mark_signs_a_domain_separated_text(nodes: Any) -> None:
     traffic(us, prc, clock, 2)
     check(us)
     row = mark_row(us, US, PRC)
-    message = verify._mark_message(row, verify._keys_digest(us.all_cards(), US, PRC))
+    message = mark_message(row, keys_digest(us.all_cards(), US, PRC))
     assert message.startswith(MARK_DOMAIN.encode())
     for other in (b"{", b"openline/", b"cosignature/v1\n", b"openline-fed/v1\n"):
         assert not message.startswith(other)
@@ -609,15 +611,15 @@ def test_the_fast_parse_agrees_with_entry_from_leaf(nodes: Any) -> None:
     traffic(us, prc, clock, 5)
     leaf = bytes(entry_row(us, US, PRC, 0).leaf)
     entry = Entry.from_leaf(leaf)
-    assert verify._parse_leaf(leaf) == entry
-    assert verify._signing_input(entry) == entry.signing_input()
+    assert _parse_leaf(leaf) == entry
+    assert _signing_input(entry) == entry.signing_input()
     spaced = leaf.replace(b'","', b'", "', 1)
     reordered = orjson.dumps(dict(reversed(orjson.loads(leaf).items())))
     for bad in (b"not json", b"[]", spaced, reordered, leaf[:-1], leaf + b" ", b'{"a":1.5}'):
         with pytest.raises(EntryError):
             Entry.from_leaf(bad)
         with pytest.raises(EntryError):
-            verify._parse_leaf(bad)
+            _parse_leaf(bad)
     # The cut takes the top-level member: the last one, right before "time". A nested
     # "sig" member with the same value (no kind's body allows one; built by hand here) is
     # left in place, and anything that does not look as expected falls back to re-encoding.
@@ -625,9 +627,9 @@ def test_the_fast_parse_agrees_with_entry_from_leaf(nodes: Any) -> None:
     nested = leaf.replace(b'{"lang":', b'{"x":{"a":1' + member + b',"time":1},"lang":', 1)
     assert nested.count(member) == 2
     crafted = dataclasses.replace(entry, leaf=nested)
-    assert verify._signing_input(crafted) == nested.replace(member + b',"time":"', b',"time":"')
+    assert _signing_input(crafted) == nested.replace(member + b',"time":"', b',"time":"')
     odd = dataclasses.replace(entry, leaf=leaf.replace(member, b""))
-    assert verify._signing_input(odd) == entry.signing_input()
+    assert _signing_input(odd) == entry.signing_input()
 
 
 # --- reports, pages, background, command line -----------------------------------------------------

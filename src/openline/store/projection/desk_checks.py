@@ -1,0 +1,136 @@
+"""Desk checks: the pages, summaries and silences of the checks that a desk is manned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, case, func, or_, select, tuple_
+
+from openline.store import schema
+
+notices = schema.notices
+
+
+def desk_checks_page(
+    connection: Connection,
+    *,
+    before: tuple[str, str] | None,
+    limit: int,
+    peer: str | None,
+    party: str,
+) -> list[Row[Any]]:
+    """Desk checks both ways, newest first; only those of the link with ``peer`` if given."""
+    table = notices
+    query = select(table).where(table.c.kind == "desk.check")
+    if peer is not None:
+        query = query.where(
+            or_(
+                and_(table.c.sender == party, table.c.recipient == peer),
+                and_(table.c.sender == peer, table.c.recipient == party),
+            )
+        )
+    if before is not None:
+        query = query.where(tuple_(table.c.time, table.c.id) < tuple_(*before))
+    query = query.order_by(table.c.time.desc(), table.c.id.desc())
+    return list(connection.execute(query.limit(limit)))
+
+
+def _desk_checks(sender: str, recipient: str) -> tuple[Any, ...]:
+    table = notices
+    return (
+        table.c.sender == sender,
+        table.c.recipient == recipient,
+        table.c.kind == "desk.check",
+    )
+
+
+def _last_answered_seq(connection: Connection, sender: str, recipient: str) -> int:
+    table = notices
+    row = connection.execute(
+        select(table.c.seq)
+        .where(*_desk_checks(sender, recipient), table.c.answer_id.is_not(None))
+        .order_by(table.c.seq.desc())
+        .limit(1)
+    ).first()
+    return -1 if row is None else int(row.seq)
+
+
+def silent_desk_check(
+    connection: Connection, sender: str, recipient: str, now: str
+) -> Row[Any] | None:
+    """The latest desk check of the log past its window with no answer since the desk last
+    answered one: what "desk not answering" alarms on. Two index look-ups."""
+    table = notices
+    after = _last_answered_seq(connection, sender, recipient)
+    return connection.execute(
+        select(table)
+        .where(
+            *_desk_checks(sender, recipient),
+            table.c.seq > after,
+            table.c.answer_id.is_(None),
+            table.c.due < now,
+        )
+        .order_by(table.c.seq.desc())
+        .limit(1)
+    ).first()
+
+
+def desk_summary(connection: Connection, sender: str, recipient: str, now: str) -> dict[str, Any]:
+    """Counts and landmarks of the desk checks of one log, for a page that shows them."""
+    table = notices
+    of_log = _desk_checks(sender, recipient)
+    counts = connection.execute(
+        select(
+            func.count(),
+            func.count(table.c.answer_id),
+            func.sum(case((table.c.answered_at > table.c.due, 1), else_=0)),
+            func.sum(
+                case(
+                    (and_(table.c.answer_id.is_(None), table.c.due < now), 1),
+                    else_=0,
+                )
+            ),
+        ).where(*of_log)
+    ).one()
+    last_check = connection.execute(
+        select(table).where(*of_log).order_by(table.c.seq.desc()).limit(1)
+    ).first()
+    latest_answer = connection.execute(
+        select(table.c.answered_at, table.c.answered_by)
+        .where(*of_log, table.c.answer_id.is_not(None))
+        .order_by(table.c.answered_at.desc())
+        .limit(1)
+    ).first()
+    owed = and_(*of_log, table.c.seq > _last_answered_seq(connection, sender, recipient))
+    owed_count = connection.execute(select(func.count()).where(owed)).scalar() or 0
+    owed_delivered = (
+        connection.execute(
+            select(func.count()).where(owed, table.c.delivered_at.is_not(None))
+        ).scalar()
+        or 0
+    )
+    return {
+        "checks": int(counts[0]),
+        "answered": int(counts[1]),
+        "answered_late": int(counts[2] or 0),
+        "unanswered": int(counts[3] or 0),
+        "last_check": last_check,
+        "latest_answer": latest_answer,
+        "owed": int(owed_count),
+        "owed_delivered": int(owed_delivered),
+        "silent": silent_desk_check(connection, sender, recipient, now),
+    }
+
+
+def latest_desk_check(connection: Connection, sender: str, recipient: str) -> Row[Any] | None:
+    table = notices
+    return connection.execute(
+        select(table)
+        .where(
+            table.c.kind == "desk.check",
+            table.c.sender == sender,
+            table.c.recipient == recipient,
+        )
+        .order_by(table.c.seq.desc())
+        .limit(1)
+    ).first()
