@@ -258,7 +258,7 @@ def insert_nodes(
         if not isinstance(node, bytes) or len(node) != HASH_SIZE:
             raise ValueError(f"node {(level, index)} has no {HASH_SIZE}-byte hash")
         rows.append((sender, recipient, level, index, node))
-    # One statement, no read-then-write race, as _insert_ignoring_duplicates in database.py.
+    # One statement, no read-then-write race, as insert_ignoring_duplicates in inserts.py.
     insert_rows(connection, schema.merkle_nodes, _NODE_COLUMNS, rows, ignore_duplicates=True)
     return len(rows)
 
