@@ -254,11 +254,10 @@ class NodeAccess:
         if self.url is not None:
             return self._call(self._client(self.url), method, path, body, params, raw)
         token = self.home.load_token()
-        from openline.server.app import create_app
+        from openline.server.local import create_local_api
 
         assert self.node is not None
-        # No lifespan runs: senders and the watcher stay off, as for a stopped node.
-        client = OfficerClient("http://local", token, app=create_app(self.node, token))
+        client = OfficerClient("http://local", token, app=create_local_api(self.node, token))
         return self._call(client, method, path, body, params, raw)
 
     @staticmethod

@@ -135,6 +135,34 @@ def test_status_of_a_running_node_goes_over_http_without_the_store(
     assert "rich" not in modules
 
 
+def test_status_of_a_stopped_node_loads_only_the_api(tmp_path: Path) -> None:
+    """A stopped node is read through the officers' API in process: the API is built, but
+    not the console, federation, senders or server, and a store at the newest schema is
+    opened without loading the migrations."""
+    home = tmp_path / "us-dod"
+    made = run_cli("init", home, "--party", "us-dod", "--name", "U.S. DoD")
+    assert made.returncode == 0, made.stderr
+    result, modules = loaded(["status", str(home), "--json"])
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["running"] is False
+    assert "openline.api.officers" in modules  # the one road: the API, in process
+    loaded_but_unneeded = sorted(
+        name
+        for name in modules
+        for prefix in (
+            "alembic",
+            "jinja2",
+            "openline.console",
+            "openline.federation",
+            "openline.server.app",
+            "openline.server.run",
+            "uvicorn",
+        )
+        if name == prefix or name.startswith(prefix + ".")
+    )
+    assert loaded_but_unneeded == []
+
+
 def test_a_refusal_over_http_keeps_its_code_and_message(nodes: NodeFactory) -> None:
     (us,) = nodes("us-dod")
     client = OfficerClient(us.url, us.token)

@@ -27,17 +27,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from openline.api.access import acting_officer, given_officer
 from openline.api.acts import bound
-from openline.api.idempotency import entries_once
+from openline.api.idempotency import executed
 from openline.api.results import entry_summary
 from openline.core.canonical import canonical_bytes
 from openline.core.catalogue import Catalogue, render
 from openline.core.entry import Entry
 from openline.core.errors import EncodingError
+from openline.node.catalogues import SendCatalogueMessage
 from openline.node.errors import CommandError
 from openline.wiring import CurrentNode
 
 Short = Annotated[str, Field(min_length=1, max_length=200)]
-EntryId = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
 class Strict(BaseModel):
@@ -48,16 +48,6 @@ class PinIn(Strict):
     document: dict[str, Any]
     to: list[Short] | None = Field(default=None, max_length=100)
     officer: Short = "duty officer"
-
-
-class CatalogueMessageIn(Strict):
-    to: Short
-    catalogue: Short | None = None  # name or hash; default: the only one agreed with ``to``
-    code: Annotated[str, Field(min_length=1, max_length=8)]
-    params: dict[str, Any] = Field(default_factory=dict)
-    lang: Annotated[str, Field(min_length=1, max_length=35)] | None = None
-    refs: list[EntryId] = Field(default_factory=list, max_length=4)
-    officer: Short | None = None
 
 
 def catalogue_view(catalogue: Catalogue, lang: str | None) -> dict[str, Any]:
@@ -128,14 +118,7 @@ async def show(node: CurrentNode, ref: str, lang: str | None = None) -> dict[str
 
 
 @router.post("/catalogue-messages", status_code=201, openapi_extra=bound("send-catalogue-message"))
-async def send(node: CurrentNode, request: Request, body: CatalogueMessageIn) -> dict[str, Any]:
-    officer = acting_officer(request, given_officer(body), None)
-
-    def sending() -> object:
-        return node.catalogues.send(
-            body.to, body.catalogue, body.code, body.params, body.lang, body.refs, officer
-        )
-
+async def send(node: CurrentNode, request: Request, body: SendCatalogueMessage) -> dict[str, Any]:
     def answer(entry: Entry) -> dict[str, Any]:
         catalogue = node.catalogues.pinned()[entry.body["catalogue"]]
         params = entry.body["params"]
@@ -148,6 +131,6 @@ async def send(node: CurrentNode, request: Request, body: CatalogueMessageIn) ->
             },
         }
 
-    (entry,) = await entries_once(request, node, sending)
+    (entry,) = await executed(request, node, body)
     shown: dict[str, Any] = await anyio.to_thread.run_sync(answer, entry)
     return shown

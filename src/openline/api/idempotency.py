@@ -15,6 +15,7 @@ from fastapi import Request
 from openline.api.access import caller_of
 from openline.core.entry import Entry
 from openline.node.app import Node
+from openline.node.commands import Actor, Command, execute
 from openline.node.idempotency import OPERATOR, Attempt, fingerprint, officer_actor, parse_key
 
 HEADER = "idempotency-key"
@@ -41,4 +42,13 @@ async def entries_once(request: Request, node: Node, command: Callable[[], objec
     """Run ``command`` once per key (in a worker thread) and return the entries it created."""
     attempt = await attempt_of(request)
     done = await anyio.to_thread.run_sync(node.keys.once, attempt, command)
+    return done.entries
+
+
+async def executed(request: Request, node: Node, command: Command) -> list[Entry]:
+    """Run ``command`` as the caller the token check identified, once per key (in a worker
+    thread), and return the entries it signed (``openline.node.commands.execute``)."""
+    attempt = await attempt_of(request)
+    actor = Actor(caller_of(request).officer)
+    done = await anyio.to_thread.run_sync(execute, node, command, actor, attempt)
     return done.entries

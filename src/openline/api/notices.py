@@ -9,119 +9,31 @@ hotline messages. Every error is ``{"error": {"code", "message"}}``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
-from pydantic import Field, StrictInt
 
-from openline.api.access import acting_officer, given_officer
 from openline.api.acts import bound
-from openline.api.idempotency import entries_once
+from openline.api.idempotency import executed
 from openline.api.paging import After, Cursor, Limit, paged
-from openline.api.requests import DUTY_OFFICER, Short, Strict, Text, parse_when
 from openline.api.results import entries_result
 from openline.node.errors import CommandError
-from openline.node.notices import NewActivity, NewIncident
+from openline.node.notices import DeskCheck, Notify, ReportIncident
 from openline.node.rendering import render_entry_for
 from openline.wiring import CurrentNode
-
-Recipients = Annotated[list[Short], Field(min_length=1, max_length=100)]
-Title = Annotated[str, Field(min_length=1, max_length=400)]
-Units = Annotated[list[Short], Field(min_length=1, max_length=10)]
-
-
-class ActivityIn(Strict):
-    to: Recipients
-    activity: str
-    title: Title
-    participants: Annotated[list[Short], Field(min_length=1, max_length=100)]
-    area: dict[str, Any]
-    start: str
-    end: str
-    contact_channel: Title
-    label: Short | None = None
-    forces: dict[str, StrictInt] | None = None
-    ack_within_minutes: StrictInt | None = None
-    precedence: str = "priority"
-    lang: str = "en"
-    officer: Short = DUTY_OFFICER
-
-    def command(self, officer: str) -> NewActivity:
-        return NewActivity(
-            activity=self.activity,
-            title=self.title,
-            participants=self.participants,
-            area=self.area,
-            start=parse_when(self.start, "start"),
-            end=parse_when(self.end, "end"),
-            contact_channel=self.contact_channel,
-            label=self.label,
-            forces=self.forces,
-            ack_within_minutes=self.ack_within_minutes,
-            precedence=self.precedence,
-            lang=self.lang,
-            officer=officer,
-        )
-
-
-class IncidentIn(Strict):
-    to: Recipients
-    time: str
-    position: dict[str, Any]
-    domain: str
-    own_units: Units
-    other_units: Units
-    category: str
-    description: Text
-    label: Short | None = None
-    distance_m: StrictInt | None = None
-    ack_within_minutes: StrictInt | None = None
-    precedence: str = "immediate"
-    lang: str = "en"
-    officer: Short = DUTY_OFFICER
-
-    def command(self, officer: str) -> NewIncident:
-        return NewIncident(
-            time=parse_when(self.time, "time"),
-            position=self.position,
-            domain=self.domain,
-            own_units=self.own_units,
-            other_units=self.other_units,
-            category=self.category,
-            description=self.description,
-            label=self.label,
-            distance_m=self.distance_m,
-            ack_within_minutes=self.ack_within_minutes,
-            precedence=self.precedence,
-            lang=self.lang,
-            officer=officer,
-        )
-
-
-class DeskCheckIn(Strict):
-    to: Annotated[list[Short], Field(max_length=100)] = Field(default_factory=list)
-    officer: Short = DUTY_OFFICER
-
 
 router = APIRouter()
 
 
 @router.post("/notifications", status_code=201, openapi_extra=bound("notify"))
-async def notify(node: CurrentNode, request: Request, body: ActivityIn) -> dict[str, Any]:
-    officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-    new = body.command(officer)
-    return node.notices.sent(
-        await entries_once(request, node, lambda: node.notices.notify(body.to, new))
-    )
+async def notify(node: CurrentNode, request: Request, body: Notify) -> dict[str, Any]:
+    return node.notices.sent(await executed(request, node, body))
 
 
 @router.post("/incidents", status_code=201, openapi_extra=bound("report-incident"))
-async def incident(node: CurrentNode, request: Request, body: IncidentIn) -> dict[str, Any]:
-    officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-    new = body.command(officer)
-    entries = await entries_once(request, node, lambda: node.notices.incident(body.to, new))
-    return node.notices.sent(entries)
+async def incident(node: CurrentNode, request: Request, body: ReportIncident) -> dict[str, Any]:
+    return node.notices.sent(await executed(request, node, body))
 
 
 @router.get("/notifications", openapi_extra=bound("read"))
@@ -148,13 +60,9 @@ async def notification(node: CurrentNode, ref: str) -> dict[str, Any]:
 
 @router.post("/desk-checks", status_code=201, openapi_extra=bound("desk-check"))
 async def desk_check(
-    node: CurrentNode, request: Request, body: DeskCheckIn | None = None
+    node: CurrentNode, request: Request, body: DeskCheck | None = None
 ) -> dict[str, Any]:
-    asked = body or DeskCheckIn()
-    officer = acting_officer(request, given_officer(body), DUTY_OFFICER)
-    return entries_result(
-        await entries_once(request, node, lambda: node.notices.desk_check(asked.to, officer))
-    )
+    return entries_result(await executed(request, node, body or DeskCheck()))
 
 
 @router.get("/desk-checks", openapi_extra=bound("read"))

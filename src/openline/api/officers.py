@@ -15,54 +15,24 @@ from typing import Annotated, Any, cast
 import anyio.to_thread
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from openline.api import accounts, catalogues, notices, requests
 from openline.api.access import (
     Caller,
-    acting_officer,
     authorize,
-    given_officer,
     identify,
     is_operator,
     remember,
 )
 from openline.api.acts import act_of_route, bound
-from openline.api.idempotency import entries_once
+from openline.api.idempotency import executed
 from openline.api.paging import After, Cursor, Limit, paged
 from openline.api.results import entries_result
 from openline.node import reads
-from openline.node.app import NewMessage
 from openline.node.errors import CommandError
+from openline.node.hotline import AckAs, Acknowledge, SendBatch, SendMessage
 from openline.wiring import CurrentNode
-
-Officer = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class MessageIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(min_length=1, max_length=20_000)
-    precedence: str = "routine"
-    lang: str = "en"
-
-
-class SendIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    to: list[str] = Field(min_length=1)
-    text: str = Field(min_length=1, max_length=20_000)
-    precedence: str = "routine"
-    lang: str = "en"
-    officer: Officer | None = None  # who sends; an officer's token sends as its officer
-
-
-class SendBatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    to: list[str] = Field(min_length=1)
-    messages: list[MessageIn] = Field(min_length=1, max_length=10_000)
-    officer: Officer | None = None  # who sends every message of the batch
 
 
 class PeerIn(BaseModel):
@@ -71,12 +41,6 @@ class PeerIn(BaseModel):
     card: dict[str, Any]
     url: str | None = None
     replace: bool = False
-
-
-class AckIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    officer: Officer = "admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,29 +77,21 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
 
 
 @router.post("/messages", status_code=201, openapi_extra=bound("send-message"))
-async def send(node: CurrentNode, request: Request, message: SendIn) -> dict[str, Any]:
-    officer = acting_officer(request, given_officer(message), None)
-    new = NewMessage(message.text, message.precedence, message.lang, officer)
-    return entries_result(
-        await entries_once(request, node, lambda: node.send_messages(message.to, [new]))
-    )
+async def send(node: CurrentNode, request: Request, message: SendMessage) -> dict[str, Any]:
+    return entries_result(await executed(request, node, message))
 
 
 @router.post("/messages/batch", status_code=201, openapi_extra=bound("send-message"))
-async def send_batch(node: CurrentNode, request: Request, batch: SendBatchIn) -> dict[str, Any]:
-    officer = acting_officer(request, given_officer(batch), None)
-    messages = [NewMessage(m.text, m.precedence, m.lang, officer) for m in batch.messages]
-    return entries_result(
-        await entries_once(request, node, lambda: node.send_messages(batch.to, messages))
-    )
+async def send_batch(node: CurrentNode, request: Request, batch: SendBatch) -> dict[str, Any]:
+    return entries_result(await executed(request, node, batch))
 
 
 @router.post("/entries/{entry_id}/ack", status_code=201, openapi_extra=bound("acknowledge"))
 async def ack(
-    node: CurrentNode, request: Request, entry_id: str, body: AckIn | None = None
+    node: CurrentNode, request: Request, entry_id: str, body: AckAs | None = None
 ) -> dict[str, Any]:
-    officer = acting_officer(request, given_officer(body), "admin")
-    return entries_result(await entries_once(request, node, lambda: node.ack(entry_id, officer)))
+    given = {} if body is None else body.model_dump(exclude_unset=True)
+    return entries_result(await executed(request, node, Acknowledge(entry_id=entry_id, **given)))
 
 
 @router.post("/peers", status_code=201, openapi_extra=bound("add-peer"))

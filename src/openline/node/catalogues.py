@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+
+from pydantic import Field
 
 from openline.core.canonical import canonical_bytes
 from openline.core.catalogue import (
@@ -33,6 +35,7 @@ from openline.core.entry import Entry
 from openline.core.errors import EncodingError, EntryError
 from openline.core.kinds import validate_body
 from openline.core.timefmt import format_time, parse_time, parse_user_time
+from openline.node.commands import Command, Short
 from openline.node.errors import CommandError
 
 if TYPE_CHECKING:
@@ -416,3 +419,25 @@ def _entry_time(text: str) -> str:
     if moment.microsecond % 1000:
         return text  # finer than an entry time: refuse rather than round
     return format_time(moment)
+
+
+EntryId = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class SendCatalogueMessage(Command):
+    """``POST /catalogue-messages``: one message of an agreed catalogue, to ``to``."""
+
+    DEFAULT_OFFICER: ClassVar[str | None] = None  # the operator's message names no one
+
+    to: Short
+    catalogue: Short | None = None  # name or hash; default: the only one agreed with ``to``
+    code: Annotated[str, Field(min_length=1, max_length=8)]
+    params: dict[str, Any] = Field(default_factory=dict)
+    lang: Annotated[str, Field(min_length=1, max_length=35)] | None = None
+    refs: list[EntryId] = Field(default_factory=list, max_length=4)
+    officer: Short | None = None
+
+    def run(self, node: Node, officer: str | None) -> object:
+        return node.catalogues.send(
+            self.to, self.catalogue, self.code, self.params, self.lang, self.refs, officer
+        )

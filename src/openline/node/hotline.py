@@ -1,12 +1,20 @@
-"""A hotline message to send, as the officer gave it: checked before anything is signed."""
+"""Hotline messages: a message to send, checked before anything is signed, and the
+commands that send and acknowledge them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from openline.core.precedence import PRECEDENCES
 from openline.core.schema import LANGUAGE_TAG
+from openline.node.commands import Command, Short
 from openline.node.errors import CommandError
+
+if TYPE_CHECKING:
+    from openline.node.app import Node
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,3 +39,61 @@ class NewMessage:
         if self.officer is not None:
             body["officer"] = self.officer
         return body
+
+
+MessageBody = Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class MessageText(BaseModel):
+    """One message of a batch, as an officer typed it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: MessageBody
+    precedence: str = "routine"
+    lang: str = "en"
+
+
+class SendMessage(MessageText, Command):
+    """``POST /messages``: one hotline message to every party in ``to``."""
+
+    DEFAULT_OFFICER: ClassVar[str | None] = None  # the operator's message names no one
+
+    to: list[str] = Field(min_length=1)
+    officer: Short | None = None
+
+    def run(self, node: Node, officer: str | None) -> object:
+        message = NewMessage(self.text, self.precedence, self.lang, officer)
+        return node.send_messages(self.to, [message])
+
+
+class SendBatch(Command):
+    """``POST /messages/batch``: many messages to every party in ``to``, in one commit."""
+
+    DEFAULT_OFFICER: ClassVar[str | None] = None
+
+    to: list[str] = Field(min_length=1)
+    messages: list[MessageText] = Field(min_length=1, max_length=10_000)
+    officer: Short | None = None
+
+    def run(self, node: Node, officer: str | None) -> object:
+        messages = [NewMessage(m.text, m.precedence, m.lang, officer) for m in self.messages]
+        return node.send_messages(self.to, messages)
+
+
+class AckAs(Command):
+    """The body of an acknowledgement: who acknowledges."""
+
+    DEFAULT_OFFICER: ClassVar[str | None] = "admin"
+
+    officer: Short = "admin"
+
+
+class Acknowledge(AckAs):
+    """``POST /entries/{id}/ack``: acknowledge a message, notification, desk check or
+    request received (for a request, acknowledging is a read receipt)."""
+
+    entry_id: str
+
+    def run(self, node: Node, officer: str | None) -> object:
+        return node.ack(self.entry_id, officer or "admin")

@@ -13,10 +13,11 @@ and carry a machine-readable code, and nothing is stored.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field, StrictInt
 
 from openline.core.entry import Entry
 from openline.core.errors import EntryError
@@ -34,6 +35,7 @@ from openline.core.obligations import evidence_covers
 from openline.core.paging import Page, decode_cursor, encode_cursor
 from openline.core.precedence import PRECEDENCES, Precedence
 from openline.core.timefmt import format_time, parse_time
+from openline.node.commands import DUTY_OFFICER, Command, Short, Text, Title, When
 from openline.node.errors import (
     CommandError,
     choice,
@@ -98,23 +100,26 @@ def _checked(kind: str, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-@dataclass(frozen=True, slots=True)
-class NewActivity:
+Recipients = Annotated[list[Short], Field(min_length=1, max_length=100)]
+Units = Annotated[list[Short], Field(min_length=1, max_length=10)]
+
+
+class NewActivity(Command):
     """An activity notification as an officer fills it in (area in ordinary GeoJSON)."""
 
     activity: str
-    title: str
-    participants: Sequence[str]
-    area: object
-    start: datetime
-    end: datetime
-    contact_channel: str
-    label: str | None = None
-    forces: Mapping[str, int] | None = None
-    ack_within_minutes: int | None = None
+    title: Title
+    participants: Annotated[list[Short], Field(min_length=1, max_length=100)]
+    area: Any  # GeoJSON; checked by the geometry rules, which name what is wrong
+    start: When
+    end: When
+    contact_channel: Title
+    label: Short | None = None
+    forces: dict[str, StrictInt] | None = None
+    ack_within_minutes: StrictInt | None = None
     precedence: str = "priority"
     lang: str = "en"
-    officer: str = "duty officer"
+    officer: Short = DUTY_OFFICER
 
     def body(self, node: Node, notice: str) -> dict[str, Any]:
         choice(self.activity, ACTIVITIES, "activity", "invalid-activity")
@@ -151,23 +156,22 @@ class NewActivity:
         return _checked("notify.activity", body)
 
 
-@dataclass(frozen=True, slots=True)
-class NewIncident:
+class NewIncident(Command):
     """An incident report as an officer fills it in (position as a GeoJSON Point)."""
 
-    time: datetime
-    position: object
+    time: When
+    position: Any  # a GeoJSON Point, checked as the area is
     domain: str
-    own_units: Sequence[str]
-    other_units: Sequence[str]
+    own_units: Units
+    other_units: Units
     category: str
-    description: str
-    label: str | None = None
-    distance_m: int | None = None
-    ack_within_minutes: int | None = None
+    description: Text
+    label: Short | None = None
+    distance_m: StrictInt | None = None
+    ack_within_minutes: StrictInt | None = None
     precedence: str = "immediate"
     lang: str = "en"
-    officer: str = "duty officer"
+    officer: Short = DUTY_OFFICER
 
     def body(self, node: Node, notice: str) -> dict[str, Any]:
         choice(self.category, CATEGORIES, "category", "invalid-category")
@@ -196,6 +200,34 @@ class NewIncident:
         if self.distance_m is not None:
             body["distance_m"] = self.distance_m
         return _checked("notify.incident", body)
+
+
+class Notify(NewActivity):
+    """``POST /notifications``: one activity notification to every party in ``to``."""
+
+    to: Recipients
+
+    def run(self, node: Node, officer: str | None) -> object:
+        return node.notices.notify(self.to, self.signed_by(officer))
+
+
+class ReportIncident(NewIncident):
+    """``POST /incidents``: one incident report to every party in ``to``."""
+
+    to: Recipients
+
+    def run(self, node: Node, officer: str | None) -> object:
+        return node.notices.incident(self.to, self.signed_by(officer))
+
+
+class DeskCheck(Command):
+    """``POST /desk-checks``: a desk check to each party in ``to`` (every peer if empty)."""
+
+    to: Annotated[list[Short], Field(max_length=100)] = Field(default_factory=list)
+    officer: Short = DUTY_OFFICER
+
+    def run(self, node: Node, officer: str | None) -> object:
+        return node.notices.desk_check(self.to, officer)
 
 
 NOTIFICATIONS_LIST = "notifications"

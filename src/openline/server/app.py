@@ -11,8 +11,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from openline.api.acts import check_bound
 from openline.api.officers import mount_api
@@ -20,8 +19,8 @@ from openline.console.app import mount_console
 from openline.federation.endpoint import mount_federation
 from openline.federation.senders import Senders
 from openline.node.app import Node
-from openline.node.errors import CommandError
 from openline.server.background import keep_verified, watch_deadlines
+from openline.server.base import API_BOUND, base_app
 
 CONSOLE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -50,27 +49,13 @@ def create_app(
             await asyncio.gather(watcher, verifier, return_exceptions=True)
             await senders.stop()
 
-    app = FastAPI(
-        title=f"openline node {node.party}",
-        version="1",
-        lifespan=lifespan,
-        description="Federation endpoint (/fed/v1), officers' API (/api/v1), console (/console).",
-        # FastAPI's /docs and /redoc pages load their scripts from a CDN, and a node serves
-        # every asset itself: the schema stays at /openapi.json for any local viewer.
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.state.stopping = lambda: False  # run_node points it at the server's exit flag
-    app.state.node = node
-
-    app.add_exception_handler(CommandError, command_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app = base_app(node, lifespan)
     mount_federation(app, node)
     mount_api(app, token, on_peers_changed=senders.sync_peers)
     mount_console(app, node, stopping=lambda: bool(app.state.stopping()))
     # Declared or refused: every route of the officers' API and every console form names
     # its act in the one table (openline.api.acts), or the node does not start.
-    check_bound(app.routes, ("/api/v1",), ("GET", "POST", "PUT", "PATCH", "DELETE"))
+    check_bound(app.routes, *API_BOUND)
     check_bound(app.routes, ("/console",), ("POST", "PUT", "PATCH", "DELETE"))
 
     app.middleware("http")(console_headers)
@@ -82,19 +67,6 @@ def create_app(
 async def healthz(request: Request) -> dict[str, str]:
     node: Node = request.app.state.node
     return {"party": node.party, "status": "ok"}
-
-
-async def command_error(_request: Request, error: CommandError) -> JSONResponse:
-    return JSONResponse(error.to_json(), status_code=error.status)
-
-
-async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
-    first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
-    where = ".".join(str(part) for part in first["loc"] if part != "body")
-    return JSONResponse(
-        {"error": {"code": "invalid-request", "message": f"{where}: {first['msg']}"}},
-        status_code=422,
-    )
 
 
 async def console_headers(request: Request, call_next: Any) -> Response:

@@ -12,9 +12,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from openline.api.acts import bound
-from openline.api.catalogues import CatalogueMessageIn
-from openline.api.notices import ActivityIn
-from openline.api.officers import SendIn
 from openline.api.requests import RequestIn
 from openline.console.auth import (
     Signed,
@@ -34,9 +31,12 @@ from openline.core.contact import FORMATS, LEVELS
 from openline.core.notify import ACTIVITIES
 from openline.core.precedence import PRECEDENCES
 from openline.i18n import SUPPORTED_LANGUAGES
-from openline.node.app import NewMessage
+from openline.node.catalogues import SendCatalogueMessage
+from openline.node.commands import Actor, Command, execute
 from openline.node.errors import CommandError
+from openline.node.hotline import SendMessage
 from openline.node.idempotency import Attempt, Done, fingerprint, officer_actor, parse_key
+from openline.node.notices import Notify
 
 router = APIRouter()
 
@@ -178,12 +178,15 @@ async def send_form(
         done: Done = await run_sync(console.node.keys.once, attempt, command)
         return done
 
+    async def executed(command: Command) -> Done:
+        done: Done = await run_sync(execute, console.node, command, Actor(signed.officer), attempt)
+        return done
+
     if form == "message":
         body = body_from_form(fields)
-        sending = validated(SendIn, body)
+        sending = validated(SendMessage, body)
         await console.authorized(signed, "send-message", body)
-        message = NewMessage(sending.text, sending.precedence, sending.lang, officer=me)
-        done = await once(lambda: console.node.send_messages(sending.to, [message]))
+        done = await executed(sending)
         return [_sent(entry) for entry in done.entries], done.replayed
     if form == "request":
         body = one_recipient(body_from_form(fields))
@@ -194,14 +197,13 @@ async def send_form(
         return [_sent(entry) for entry in done.entries], done.replayed
     if form == "notification":
         body = body_from_form(fields)
-        activity = validated(ActivityIn, body)
+        notification = validated(Notify, body)
         await console.authorized(signed, "notify", body)
-        new_activity = activity.command(me)
-        done = await once(lambda: console.node.notices.notify(activity.to, new_activity))
+        done = await executed(notification)
         late = bool(console.node.notices.sent(done.entries).get("late_if_delivered_now"))
         return [_sent(entry) | {"late": late} for entry in done.entries], done.replayed
     # a catalogue message: its parameters are typed by the catalogue's own declaration
-    done = await send_catalogue_message(console, signed, fields, once)
+    done = await send_catalogue_message(console, signed, fields, executed)
     return [_sent(entry) for entry in done.entries], done.replayed
 
 
@@ -209,7 +211,7 @@ async def send_catalogue_message(
     console: Console,
     signed: Signed,
     fields: list[tuple[str, str]],
-    once: Callable[[Callable[[], object]], Awaitable[Done]],
+    executed: Callable[[Command], Awaitable[Done]],
 ) -> Done:
     plain = [(name, value) for name, value in fields if not name.startswith("params.")]
     body = one_recipient(body_from_form(plain))
@@ -226,20 +228,9 @@ async def send_catalogue_message(
     if not any(param["type"] == "text" for param in spec["params"]):
         # Only free text has a language; the agreed texts are in every language.
         body.pop("lang", None)
-    message = validated(CatalogueMessageIn, body)
+    message = validated(SendCatalogueMessage, body)
     await console.authorized(signed, "send-catalogue-message", body)
-    me = signed.officer.username
-    return await once(
-        lambda: console.node.catalogues.send(
-            message.to,
-            message.catalogue,
-            message.code,
-            message.params,
-            message.lang,
-            message.refs,
-            me,
-        )
-    )
+    return await executed(message)
 
 
 def _attempt(signed: Signed, form: str, fields: list[tuple[str, str]]) -> Attempt | None:
