@@ -265,7 +265,7 @@ async def list_requests(
             peer=peer,
             direction=direction,
         )
-        shown = Page([node.contacts.to_json(view) for view in page.items], page.before, page.after)
+        shown = Page(node.contacts.to_json_all(page.items), page.before, page.after)
         return paged(request, "requests", shown)
 
     result: dict[str, Any] = await anyio.to_thread.run_sync(listing)

@@ -308,7 +308,7 @@ def board(node: Node, chosen: BoardFilter) -> list[tuple[str, list[dict[str, Any
             direction=chosen.direction,
             now=now,
         )
-        rows = [contacts.to_json(view) for view in page.items]
+        rows = contacts.to_json_all(page.items)
         column = [row for row in rows if chosen.admits(row, node.party)]
         column.sort(key=lambda row: (row["due"] or "~", row["time"]))
         columns.append((name, column))

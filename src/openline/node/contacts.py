@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from openline.core.contact import DEFAULT_EXPLAIN_HOURS, FORMATS, LEVELS
 from openline.core.entry import Entry
@@ -266,9 +266,24 @@ class Contacts:
             view.counterpart, view.requester, view.counterpart
         )
 
-    def to_json(self, view: RequestView) -> dict[str, Any]:
+    def to_json_all(self, views: Sequence[RequestView]) -> list[dict[str, Any]]:
+        """:meth:`to_json` of a page of views, reading each link's evidence time once."""
+        evidence: dict[tuple[str, str], int | None] = {}
+        shown = []
+        for view in views:
+            link = (view.counterpart, view.requester)
+            if link not in evidence:
+                evidence[link] = self.evidence_until(view)
+            shown.append(self.to_json(view, evidence[link]))
+        return shown
+
+    def to_json(
+        self, view: RequestView, until: int | Literal["read"] | None = "read"
+    ) -> dict[str, Any]:
+        """The view as the API shows it; ``until`` is its :meth:`evidence_until`, read here
+        unless the caller has it."""
         party = self.node.party
-        until = self.evidence_until(view)
+        until = self.evidence_until(view) if until == "read" else until
         proven = None if until is None else format_time(datetime.fromtimestamp(until, tz=UTC))
         data: dict[str, Any] = {
             "id": view.id,

@@ -338,10 +338,12 @@ Index(
     open_items.c.time,
     open_items.c.id,
 )
-# What is owed an acknowledgement, by deadline: the watcher reads it every second.
+# What is owed an acknowledgement, by deadline: the watcher reads it every second, and
+# status counts the overdue ones, ours and theirs, from it alone (hence the recipient).
 Index(
     "messages_unacknowledged",
     messages.c.ack_due,
+    messages.c.recipient,
     sqlite_where=messages.c.ack_id.is_(None),
     postgresql_where=messages.c.ack_id.is_(None),
 )
