@@ -19,35 +19,31 @@ The application commands are :class:`openline.node.catalogues.Catalogues`; every
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from openline.api.access import acting_officer, given_officer
 from openline.api.acts import bound
 from openline.api.idempotency import executed
+from openline.api.requests import Strict
 from openline.api.results import entry_summary
 from openline.core.canonical import canonical_bytes
 from openline.core.catalogue import Catalogue, render
 from openline.core.entry import Entry
 from openline.core.errors import EncodingError
 from openline.node.catalogues import SendCatalogueMessage
+from openline.node.commands import DUTY_OFFICER, Short
 from openline.node.errors import CommandError
 from openline.wiring import CurrentNode
-
-Short = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class PinIn(Strict):
     document: dict[str, Any]
     to: list[Short] | None = Field(default=None, max_length=100)
-    officer: Short = "duty officer"
+    officer: Short = DUTY_OFFICER
 
 
 def catalogue_view(catalogue: Catalogue, lang: str | None) -> dict[str, Any]:

@@ -22,21 +22,17 @@ from openline.api.idempotency import entries_once
 from openline.api.paging import After, Cursor, Limit, paged
 from openline.api.results import entry_summary
 from openline.core.card import Card
-from openline.core.errors import CardError, EncodingError, OpenlineError
+from openline.core.errors import CardError, OpenlineError
 from openline.core.paging import Page
 from openline.core.proofs import check_proof
 from openline.core.requests import STATES
-from openline.core.timefmt import parse_user_time
 from openline.node import reads
 from openline.node.app import Node
+from openline.node.commands import DUTY_OFFICER, Short, Text, parse_when
 from openline.node.contacts import Answer, NewRequest, Official, Update
 from openline.node.errors import CommandError
 from openline.node.proving import Prover
 from openline.wiring import CurrentNode
-
-Text = Annotated[str, Field(min_length=1, max_length=5_000)]
-Short = Annotated[str, Field(min_length=1, max_length=200)]
-DUTY_OFFICER = "duty officer"  # who the operator's request names when the body names no one
 
 
 class Strict(BaseModel):
@@ -66,13 +62,6 @@ def _only_fields_of(model: BaseModel, choice: str, allowed: frozenset[str]) -> N
             code="unexpected-field",
             status=422,
         )
-
-
-def parse_when(text: str, field: str) -> datetime:
-    try:
-        return parse_user_time(text)
-    except EncodingError as error:
-        raise CommandError(f"{field}: {error}", code="invalid-time", status=422) from error
 
 
 def parse_slot(slot: SlotIn, field: str) -> tuple[datetime, datetime]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from openline.core.contact import DEFAULT_EXPLAIN_HOURS, FORMATS, LEVELS
 from openline.core.entry import Entry
@@ -274,16 +274,15 @@ class Contacts:
             link = (view.counterpart, view.requester)
             if link not in evidence:
                 evidence[link] = self.evidence_until(view)
-            shown.append(self.to_json(view, evidence[link]))
+            shown.append(self._json(view, evidence[link]))
         return shown
 
-    def to_json(
-        self, view: RequestView, until: int | Literal["read"] | None = "read"
-    ) -> dict[str, Any]:
-        """The view as the API shows it; ``until`` is its :meth:`evidence_until`, read here
-        unless the caller has it."""
+    def to_json(self, view: RequestView) -> dict[str, Any]:
+        """The view as the API shows it."""
+        return self._json(view, self.evidence_until(view))
+
+    def _json(self, view: RequestView, until: int | None) -> dict[str, Any]:
         party = self.node.party
-        until = self.evidence_until(view) if until == "read" else until
         proven = None if until is None else format_time(datetime.fromtimestamp(until, tz=UTC))
         data: dict[str, Any] = {
             "id": view.id,
