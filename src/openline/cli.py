@@ -278,24 +278,26 @@ def status(directory: DirArg, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(data)
         return
-    out.print(f"[bold]{data['party']}[/bold]  key {data['fingerprint']}  at {data['time']}")
-    from rich.table import Table
+    from openline.cli_table import print_table
 
-    table = Table(
-        "peer", "line", "desk", "sent", "delivered", "pending", "received", "last receipt"
+    out.print(f"[bold]{data['party']}[/bold]  key {data['fingerprint']}  at {data['time']}")
+    headers = ("peer", "line", "desk", "sent", "delivered", "pending", "received", "last receipt")
+    print_table(
+        headers,
+        [
+            (
+                peer["party"],
+                peer["line"],  # the link's state, or "line-up-desk-not-answering"
+                peer["desk"]["state"],
+                str(peer["sent"]),
+                str(peer["delivered"]),
+                str(peer["pending"]),
+                str(peer["received"]),
+                peer["last_receipt"] or "-",
+            )
+            for peer in data["peers"]
+        ],
     )
-    for peer in data["peers"]:
-        table.add_row(
-            peer["party"],
-            peer["line"],  # the link's state, or "line-up-desk-not-answering"
-            peer["desk"]["state"],
-            str(peer["sent"]),
-            str(peer["delivered"]),
-            str(peer["pending"]),
-            str(peer["received"]),
-            peer["last_receipt"] or "-",
-        )
-    out.print(table)
     overdue = data["overdue_acks"]
     out.print(f"overdue acknowledgements: ours {overdue['ours']}, theirs {overdue['theirs']}")
     for direction, label in (("out", "requests we sent"), ("in", "requests we received")):
@@ -303,17 +305,66 @@ def status(directory: DirArg, as_json: JsonOpt = False) -> None:
         if counts:
             listed = ", ".join(f"{state} {count}" for state, count in sorted(counts.items()))
             out.print(f"{label}: {listed}")
-    for alarm in data["alarms"]:
-        out.print(
-            f"[red]ALARM[/red] {alarm['kind']}: {alarm['owed_by']} owes {alarm['owed_to']} "
-            f"an answer to {escape(repr(alarm['subject']))}, due {alarm['due']} "
-            f"({alarm['id'][:16]})"
-        )
+    _print_alarms(data["alarms"])
     for item in data["equivocations"]:
         out.print(
             f"[red]EQUIVOCATION[/red] {item['sender']}→{item['recipient']}: "
             f"{escape(item['reason'])}"
         )
+
+
+@app.command()
+def alarms(directory: DirArg, as_json: JsonOpt = False) -> None:
+    """Every raised alarm (what is owed past its deadline, either way), latest due first."""
+    from openline.cli_table import print_table
+
+    with access(directory) as handle:
+        raised = handle.api("GET", "/api/v1/alarms")["alarms"]
+    if as_json:
+        print_json({"alarms": raised})
+        return
+    if not raised:
+        out.print("no alarms")
+        return
+    raised.sort(key=lambda alarm: alarm["due"], reverse=True)
+    print_table(
+        ("kind", "owed by", "owed to", "due", "subject", "id"),
+        [
+            (
+                alarm["kind"],
+                alarm["owed_by"],
+                alarm["owed_to"],
+                alarm["due"],
+                alarm["subject"][:60],
+                alarm["id"][:16],
+            )
+            for alarm in raised
+        ],
+    )
+
+
+STATUS_ALARMS_SHOWN = 20  # the most pressing; ``openline alarms`` lists all that are raised
+
+
+def _print_alarms(alarms: list[dict[str, Any]]) -> None:
+    """How many alarms of each kind, and the :data:`STATUS_ALARMS_SHOWN` latest due: a
+    screenful, however many a year of history has left owed."""
+    if not alarms:
+        return
+    counted: dict[str, int] = {}
+    for alarm in alarms:
+        counted[alarm["kind"]] = counted.get(alarm["kind"], 0) + 1
+    listed = ", ".join(f"{kind} {count}" for kind, count in sorted(counted.items()))
+    out.print(f"[red]alarms[/red]: {listed}")
+    latest = sorted(alarms, key=lambda alarm: alarm["due"], reverse=True)
+    for alarm in latest[:STATUS_ALARMS_SHOWN]:
+        out.print(
+            f"[red]ALARM[/red] {alarm['kind']}: {alarm['owed_by']} owes {alarm['owed_to']} "
+            f"an answer to {escape(repr(alarm['subject']))}, due {alarm['due']} "
+            f"({alarm['id'][:16]})"
+        )
+    if len(alarms) > STATUS_ALARMS_SHOWN:
+        out.print(f"and {len(alarms) - STATUS_ALARMS_SHOWN} more: openline alarms DIR")
 
 
 @app.command("log")

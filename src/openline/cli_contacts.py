@@ -20,7 +20,6 @@ from openline.cli_support import (
     JsonOpt,
     LimitOpt,
     access,
-    escape,
     fail,
     is_entry_id,
     is_party_id,
@@ -225,8 +224,7 @@ def requests(
 ) -> None:
     """Contact requests and explanation requests, both ways, with their state: newest
     first, a page at a time (--limit, --before, --after)."""
-    from rich.table import Table
-
+    from openline.cli_table import print_table
     from openline.core.requests import STATES
 
     if state is not None and state not in STATES:
@@ -241,21 +239,24 @@ def requests(
     if as_json:
         print_json({"requests": rows, "cursors": answer["cursors"]})
         return
-    table = Table("id", "", "peer", "format", "level", "state", "due", "subject", "note")
+    headers = ("id", "", "peer", "format", "level", "state", "due", "subject", "note")
+    table = []
     for row in rows:
         outgoing = row["direction"] == "out"
-        table.add_row(
-            row["id"][:16],
-            "→" if outgoing else "←",
-            row["counterpart"] if outgoing else row["requester"],
-            row["format"],
-            row["level"] or "-",
-            row["state"] + (" (late)" if row["late"] else ""),
-            row["due"] or "-",
-            escape(row["subject"][:40]),  # a peer's text: never read as markup
-            escape(row["note"]),
+        table.append(
+            (
+                row["id"][:16],
+                "→" if outgoing else "←",
+                row["counterpart"] if outgoing else row["requester"],
+                row["format"],
+                row["level"] or "-",
+                row["state"] + (" (late)" if row["late"] else ""),
+                row["due"] or "-",
+                row["subject"][:40],  # a peer's text: shown as text, its controls replaced
+                row["note"],
+            )
         )
-    out.print(table)
+    print_table(headers, table)
     more_hint(answer)
 
 

@@ -22,7 +22,6 @@ from openline.cli_support import (
     JsonOpt,
     LimitOpt,
     access,
-    escape,
     fail,
     is_entry_id,
     is_party_id,
@@ -204,11 +203,11 @@ def _copy_line(copy: dict[str, Any], lang: str) -> str:
     def term(key: str) -> str:
         return label("term", key, lang)
 
-    parts = [f"{escape(copy['party'])}: {label('state', copy['state'], lang)}"]
+    parts = [f"{copy['party']}: {label('state', copy['state'], lang)}"]
     if copy["delivered_at"]:
         parts.append(f"{term('delivered')} {format_time(copy['delivered_at'], lang)}")
     if copy["acknowledged_at"]:
-        by = escape(copy["acknowledged_by"] or "")
+        by = copy["acknowledged_by"] or ""
         when = format_time(copy["acknowledged_at"], lang)
         parts.append(f"{term('acknowledged')} {when} ({by})")
     elif copy["due"]:
@@ -234,8 +233,7 @@ def notifications(
 ) -> None:
     """Notifications and incident reports, each with every recipient's state: newest
     first, a page at a time (--limit, --before, --after)."""
-    from rich.table import Table
-
+    from openline.cli_table import print_table
     from openline.i18n import format_time, label
 
     if direction is not None and direction not in ("in", "out"):
@@ -258,7 +256,7 @@ def notifications(
         out.print(label("term", "none", reader))
         return
     columns = ("time", "direction", "kind", "from", "summary", "recipients")
-    table = Table(*(label("term", column, reader) for column in columns), show_lines=True)
+    table = []
     for group in groups:
         body = group["body"]
         what = (
@@ -266,15 +264,17 @@ def notifications(
             if group["kind"] == "notify.activity"
             else label("category", body["category"], reader)
         )
-        table.add_row(  # what a peer wrote is shown as text, never read as markup
-            format_time(group["time"], reader),
-            label("term", group["direction"], reader),
-            escape(what),
-            escape(group["sender"]),
-            escape(group["summary"]),
-            "\n".join(_copy_line(copy, reader) for copy in group["recipients"]),
+        table.append(  # what a peer wrote is shown as text, its controls replaced
+            (
+                format_time(group["time"], reader),
+                label("term", group["direction"], reader),
+                what,
+                group["sender"],
+                group["summary"],
+                "\n".join(_copy_line(copy, reader) for copy in group["recipients"]),
+            )
         )
-    out.print(table)
+    print_table([label("term", column, reader) for column in columns], table, rule_between=True)
     more_hint(answer)
 
 
@@ -292,8 +292,7 @@ def desk_check(
     json_out: JsonOpt = False,
 ) -> None:
     """Ask each peer's desk to answer now (a human must answer within the window)."""
-    from rich.table import Table
-
+    from openline.cli_table import print_table
     from openline.i18n import format_time, label
 
     with access(directory) as handle:
@@ -311,18 +310,20 @@ def desk_check(
             out.print(f"desk check: to {entry['to']} seq {entry['seq']} id {entry['id']}")
         return
     columns = ("peer", "desk", "checks", "answered", "unanswered", "last-answer")
-    table = Table(*(label("term", column, reader) for column in columns))
+    table = []
     for party, desk in result["desks"].items():
         last = desk["last_answer"]
-        table.add_row(
-            escape(party),
-            label("state", desk["state"], reader),
-            str(desk["checks"]),
-            str(desk["answered"]),
-            str(desk["unanswered"]),
-            "—" if last is None else f"{format_time(last['at'], reader)} ({escape(last['by'])})",
+        table.append(
+            (
+                party,
+                label("state", desk["state"], reader),
+                str(desk["checks"]),
+                str(desk["answered"]),
+                str(desk["unanswered"]),
+                "—" if last is None else f"{format_time(last['at'], reader)} ({last['by']})",
+            )
         )
-    out.print(table)
+    print_table([label("term", column, reader) for column in columns], table)
 
 
 @app.command()

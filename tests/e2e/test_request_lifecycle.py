@@ -10,6 +10,8 @@ becomes provable once the counterpart's heartbeat carries a checkpoint timed aft
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -330,6 +332,14 @@ def test_unanswered_is_alarmed_provable_and_a_late_answer_keeps_the_old_proof(
     assert shown.returncode == 0, shown.stderr
     assert f"ALARM unanswered: {PRC} owes {US}" in shown.stdout
     assert request_id[:16] in shown.stdout
+    assert re.search(r"alarms: .*unanswered [1-9]", shown.stdout), shown.stdout
+    listed = us.cli("alarms")  # every raised alarm, one row each
+    assert listed.returncode == 0, listed.stderr
+    row_of = [line for line in listed.stdout.splitlines() if request_id[:16] in line]
+    assert len(row_of) == 1, listed.stdout
+    assert row_of[0].split()[:3] == ["unanswered", PRC, US]
+    as_json = json.loads(us.cli("alarms", "--json").stdout)
+    assert request_id in [alarm["id"] for alarm in as_json["alarms"]]
     assert status["requests"]["out"].get("unanswered", 0) >= 1
     assert prc.status()["requests"]["in"].get("unanswered", 0) >= 1
 

@@ -62,7 +62,7 @@ def fold_tables(node: Node) -> dict[str, list[dict[str, Any]]]:
     tables = {}
     with node.store.read() as connection:
         for table in schema.CACHE_TABLES:
-            rows = connection.execute(select(table).order_by(table.c.id))
+            rows = connection.execute(select(table).order_by(*table.primary_key.columns))
             tables[table.name] = [dict(row._mapping) for row in rows]
     return tables
 

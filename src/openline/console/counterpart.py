@@ -22,6 +22,10 @@ from openline.report.data import report_to_dict
 _charts: dict[tuple[str, str], tuple[str, list[dict[str, str]]]] = {}
 _charts_lock = threading.Lock()
 
+# The response-times table shows the latest requests: the figures and charts above it cover
+# the whole period, the requests board lists every request.
+RESPONSE_TIMES_SHOWN = 50
+
 
 def counterpart_page(node: Node, party: str, lang: str) -> dict[str, Any]:
     pinned = node.peer(party)  # 404 unknown-peer
@@ -66,6 +70,8 @@ def counterpart_page(node: Node, party: str, lang: str) -> dict[str, Any]:
         )
     ]
     context["answer_times"].sort(key=lambda row: row["time"], reverse=True)
+    context["answer_times_total"] = len(context["answer_times"])
+    context["answer_times"] = context["answer_times"][:RESPONSE_TIMES_SHOWN]
     return context
 
 

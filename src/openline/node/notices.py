@@ -501,8 +501,7 @@ class Notices:
             data["state"] = "answering"
         data["last_check"] = self._check_json(notice_from_row(ours["last_check"]), now)
         if ours["latest_answer"] is not None:
-            answer = ours["latest_answer"]
-            data["last_answer"] = {"at": answer.answered_at, "by": answer.answered_by}
+            data["last_answer"] = ours["latest_answer"]
         if silent is not None:
             until = self.node.store.latest_cosignature_time(peer, party, peer)
             data["unanswered_check"] = silent.id

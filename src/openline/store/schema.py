@@ -222,7 +222,21 @@ open_items = Table(
     Column("sort_deadline", Text, nullable=False),
 )
 
-CACHE_TABLES = (messages, requests, notices, open_items)
+# Running totals of each log's desk checks, kept by the notices fold in the transaction that
+# changes a check (``put_notice``): a desk's summary reads one row, not every check of years.
+desk_tallies = Table(
+    "desk_tallies",
+    metadata,
+    Column("sender", Text, primary_key=True),
+    Column("recipient", Text, primary_key=True),
+    Column("checks", BigInteger, nullable=False),
+    Column("answered", BigInteger, nullable=False),
+    Column("answered_late", BigInteger, nullable=False),
+    Column("latest_answered_at", Text, nullable=True),
+    Column("latest_answered_by", Text, nullable=True),
+)
+
+CACHE_TABLES = (messages, requests, notices, open_items, desk_tallies)
 
 # --- bookkeeping ----------------------------------------------------------------------------
 

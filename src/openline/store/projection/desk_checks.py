@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, case, func, or_, select, tuple_
+from sqlalchemy import Connection, Row, and_, func, or_, select, tuple_
 
 from openline.store import schema
 
@@ -79,27 +79,16 @@ def desk_summary(connection: Connection, sender: str, recipient: str, now: str) 
     """Counts and landmarks of the desk checks of one log, for a page that shows them."""
     table = notices
     of_log = _desk_checks(sender, recipient)
-    counts = connection.execute(
-        select(
-            func.count(),
-            func.count(table.c.answer_id),
-            func.sum(case((table.c.answered_at > table.c.due, 1), else_=0)),
-            func.sum(
-                case(
-                    (and_(table.c.answer_id.is_(None), table.c.due < now), 1),
-                    else_=0,
-                )
-            ),
-        ).where(*of_log)
-    ).one()
+    tallies = schema.desk_tallies
+    tally = connection.execute(
+        select(tallies).where(tallies.c.sender == sender, tallies.c.recipient == recipient)
+    ).first()
+    # Past their window unanswered: the unanswered checks' index, not the log's every check.
+    unanswered = connection.execute(
+        select(func.count()).where(*of_log, table.c.answer_id.is_(None), table.c.due < now)
+    ).scalar()
     last_check = connection.execute(
         select(table).where(*of_log).order_by(table.c.seq.desc()).limit(1)
-    ).first()
-    latest_answer = connection.execute(
-        select(table.c.answered_at, table.c.answered_by)
-        .where(*of_log, table.c.answer_id.is_not(None))
-        .order_by(table.c.answered_at.desc())
-        .limit(1)
     ).first()
     owed = and_(*of_log, table.c.seq > _last_answered_seq(connection, sender, recipient))
     owed_count = connection.execute(select(func.count()).where(owed)).scalar() or 0
@@ -109,11 +98,16 @@ def desk_summary(connection: Connection, sender: str, recipient: str, now: str) 
         ).scalar()
         or 0
     )
+    latest_answer = (
+        None
+        if tally is None or tally.latest_answered_at is None
+        else {"at": tally.latest_answered_at, "by": tally.latest_answered_by}
+    )
     return {
-        "checks": int(counts[0]),
-        "answered": int(counts[1]),
-        "answered_late": int(counts[2] or 0),
-        "unanswered": int(counts[3] or 0),
+        "checks": 0 if tally is None else int(tally.checks),
+        "answered": 0 if tally is None else int(tally.answered),
+        "answered_late": 0 if tally is None else int(tally.answered_late),
+        "unanswered": int(unanswered or 0),
         "last_check": last_check,
         "latest_answer": latest_answer,
         "owed": int(owed_count),

@@ -24,8 +24,51 @@ def notice_rows(connection: Connection, ids: Sequence[str]) -> dict[str, Row[Any
 
 
 def put_notice(connection: Connection, row: Mapping[str, Any]) -> None:
+    if row["kind"] == "desk.check":
+        tally_desk_check(connection, notice_row(connection, row["id"]), row)
     connection.execute(delete(notices).where(notices.c.id == row["id"]))
     connection.execute(insert(notices).values(**row))
+
+
+def tally_desk_check(connection: Connection, old: Row[Any] | None, new: Mapping[str, Any]) -> None:
+    """Move the log's desk tally from the check's ``old`` row (none if it is new) to its
+    ``new`` one. An answer, once folded, stays: the latest answer only moves forward (of
+    two at the same instant, the greatest name, whatever the order they are folded in)."""
+    table = schema.desk_tallies
+    key = (table.c.sender == new["sender"], table.c.recipient == new["recipient"])
+    tally = connection.execute(select(table).where(*key)).first()
+    counts = {"checks": 0, "answered": 0, "answered_late": 0}
+    latest: tuple[str, str] | None = None
+    if tally is not None:
+        counts = {name: int(getattr(tally, name)) for name in counts}
+        if tally.latest_answered_at is not None:
+            latest = (tally.latest_answered_at, tally.latest_answered_by or "")
+    for row, sign in ((old, -1), (new, 1)):
+        if row is None:
+            continue
+        fields = row._mapping if isinstance(row, Row) else row
+        counts["checks"] += sign
+        counts["answered"] += sign * (fields["answer_id"] is not None)
+        counts["answered_late"] += sign * _answered_late(fields)
+    if new["answered_at"] is not None:
+        answer = (new["answered_at"], new["answered_by"] or "")
+        latest = answer if latest is None else max(latest, answer)
+    values = {
+        **counts,
+        "latest_answered_at": None if latest is None else latest[0],
+        "latest_answered_by": None if latest is None else latest[1],
+    }
+    if tally is None:
+        connection.execute(
+            insert(table).values(sender=new["sender"], recipient=new["recipient"], **values)
+        )
+    else:
+        connection.execute(update(table).where(*key).values(**values))
+
+
+def _answered_late(fields: Mapping[Any, Any]) -> bool:
+    answered, due = fields["answered_at"], fields["due"]
+    return answered is not None and due is not None and answered > due
 
 
 def group_copies(connection: Connection, group_key: str) -> list[Row[Any]]:
