@@ -197,6 +197,35 @@ def test_a_counterpart_page_shows_its_key_desk_and_report_charts(
     assert error_code(unknown) == "unknown-peer"
 
 
+def test_a_counterpart_page_reports_the_period_chosen(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    """The page opens on the last 90 days: a request signed 40 days ago is in it, not in
+    the last 30 days, and in the whole record; an unknown period is refused."""
+    us, prc, clock = pair
+    asked(us, prc, clock, officer(us, "miller"))
+    clock.advance(days=40)
+    exchange(us, prc)
+    miller = officer(us, "kowalski")  # a fresh session after the idle time
+    shown = {}
+    for period in ("", "?period=30d", "?period=90d", "?period=all"):
+        page = miller.get(f"/console/peers/{PRC}{period}")
+        assert page.status_code == 200, page.text
+        rows = find(page.text, "table", **{"class": "answer-times"})[0].text
+        nav = one(page.text, "nav", **{"class": "periods"})
+        current = [link for link in find(page.text, "a", aria_current="page") if link.within(nav)]
+        shown[period] = ("Risk reduction" in rows, current[0].attrs["href"].rsplit("=", 1)[1])
+    assert shown == {
+        "": (True, "90d"),
+        "?period=30d": (False, "30d"),
+        "?period=90d": (True, "90d"),
+        "?period=all": (True, "all"),
+    }
+    refused = miller.get(f"/console/peers/{PRC}?period=7y")
+    assert refused.status_code == 400
+    assert error_code(refused) == "invalid-period"
+
+
 def test_the_floor_lists_an_overdue_answer_on_both_sides(
     pair: tuple[Node, Node, FakeClock],
 ) -> None:

@@ -193,3 +193,33 @@ def test_notifications_page_by_broadcast(tmp_path: Path) -> None:
         clock.advance(seconds=1)
     shown = follow(api(us), "/api/v1/notifications?limit=2", "notifications")
     assert [group["notice"] for group in shown] == sent[::-1]
+
+
+def test_desk_check_pages_merge_both_directions_newest_first(tmp_path: Path) -> None:
+    """A link's page reads each direction's index range and merges them: following the
+    cursors gives every check of both sides once, newest first, while checks are added."""
+    us, prc, clock = make_pair(tmp_path)
+    for _n in range(5):
+        us.notices.desk_check(["prc-mnd"])
+        clock.advance(seconds=1)
+        prc.notices.desk_check(["us-dod"])
+        prc.notices.desk_check(["us-dod"])
+        clock.advance(seconds=1)
+    pump(prc, us)
+    everything = list(us.notices.desk_checks_page("prc-mnd", limit=100).items)
+    assert len(everything) == 15
+    order = [(row["time"], row["id"]) for row in everything]
+    assert order == sorted(order, reverse=True)
+    assert {row["direction"] for row in everything} == {"in", "out"}
+    every_link = list(us.notices.desk_checks_page(None, limit=100).items)
+    assert [row["id"] for row in every_link] == [row["id"] for row in everything]
+    for limit in (1, 2, 4, 15):
+        expected = [row["id"] for row in us.notices.desk_checks_page("prc-mnd", limit=100).items]
+        page = us.notices.desk_checks_page("prc-mnd", limit=limit)
+        walked = list(page.items)
+        clock.advance(seconds=1)
+        us.notices.desk_check(["prc-mnd"])  # a newer check does not shift the older pages
+        while page.before is not None:
+            page = us.notices.desk_checks_page("prc-mnd", limit=limit, before=page.before)
+            walked.extend(page.items)
+        assert [row["id"] for row in walked] == expected

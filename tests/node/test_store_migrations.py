@@ -43,6 +43,8 @@ def test_a_store_of_an_older_release_is_migrated_forward(tmp_path: Path) -> None
     with store.write() as connection:  # as the release before the newest migration left it
         connection.execute(text("DROP TABLE idempotency_keys"))
         connection.execute(text("DROP TABLE desk_tallies"))
+        connection.execute(text("DROP INDEX notices_by_log_kind_time"))
+        connection.execute(text("DROP INDEX notices_by_kind_time"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0007'"))
     store.close()
     reopened = Store.open_sqlite(path)
@@ -51,6 +53,8 @@ def test_a_store_of_an_older_release_is_migrated_forward(tmp_path: Path) -> None
         assert {"idempotency_keys", "desk_tallies"} <= set(
             inspect(reopened.engine).get_table_names()
         )
+        indexes = {index["name"] for index in inspect(reopened.engine).get_indexes("notices")}
+        assert {"notices_by_log_kind_time", "notices_by_kind_time"} <= indexes
     finally:
         reopened.close()
 
@@ -95,6 +99,8 @@ def test_the_desk_tallies_are_folded_from_the_checks_already_stored(tmp_path: Pa
             folds.put_notice(connection, desk_check_row(index, sender, answered_at, by))
         folded = [tuple(row) for row in connection.execute(select(schema.desk_tallies))]
         connection.execute(text("DROP TABLE desk_tallies"))
+        connection.execute(text("DROP INDEX notices_by_log_kind_time"))  # and 0011's
+        connection.execute(text("DROP INDEX notices_by_kind_time"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0009'"))
     store.close()
     assert sorted(folded) == [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -19,20 +20,37 @@ from openline.report.data import report_to_dict
 # Charts take matplotlib tens of milliseconds each: keep the last ones per counterpart while
 # the figures they draw are the same, within the hour (the timeline marks "now"). Hotline
 # traffic changes no figure, so a busy line does not redraw them on every page load.
-_charts: dict[tuple[str, str], tuple[str, list[dict[str, str]]]] = {}
+_charts: dict[tuple[str, str, str], tuple[str, list[dict[str, str]]]] = {}
 _charts_lock = threading.Lock()
 
 # The response-times table shows the latest requests: the figures and charts above it cover
 # the whole period, the requests board lists every request.
 RESPONSE_TIMES_SHOWN = 50
 
+# The report's period: the page opens on the last quarter, what a desk asks of a counterpart
+# ("how has it answered lately"), and costs what that quarter holds; the whole record is one
+# click away, and is what openline report gives without --since.
+PERIODS: dict[str, int | None] = {"30d": 30, "90d": 90, "365d": 365, "all": None}
+DEFAULT_PERIOD = "90d"
 
-def counterpart_page(node: Node, party: str, lang: str) -> dict[str, Any]:
+
+def counterpart_page(
+    node: Node, party: str, lang: str, period: str = DEFAULT_PERIOD
+) -> dict[str, Any]:
     pinned = node.peer(party)  # 404 unknown-peer
-    status = next(peer for peer in reads.status(node)["peers"] if peer["party"] == party)
+    if period not in PERIODS:
+        raise CommandError(
+            f"period must be one of {', '.join(PERIODS)}", code="invalid-period", status=400
+        )
+    now = node.clock()
+    days = PERIODS[period]
+    since = None if days is None else now - timedelta(days=days)
+    status = reads.peer_status(node, party, now)
     checks = list(node.notices.desk_checks_page(party, limit=50).items)
     context: dict[str, Any] = {
         "peer": status,
+        "period": period,
+        "periods": list(PERIODS),
         "name": pinned.card.display_name(lang),
         "card_json": orjson.dumps(pinned.card.to_json(), option=orjson.OPT_INDENT_2).decode(),
         "desk": status["desk"],
@@ -43,14 +61,14 @@ def counterpart_page(node: Node, party: str, lang: str) -> dict[str, Any]:
         "answer_times": [],
     }
     try:
-        report = report_for(node, party, verify=False)  # a page load never verifies
+        report = report_for(node, party, since, verify=False)  # a page load never verifies
     except CommandError as error:  # an unverified transcript gives no figures at all
         context["report_error"] = f"{error.code}: {error}"
         return context
     context["report"] = report_to_dict(report)
     figures = orjson.dumps(context["report"]["directions"], option=orjson.OPT_SORT_KEYS)
     key = hashlib.sha256(figures).hexdigest() + report.generated_at[:13]
-    context["charts"] = _cached_charts(node, party, report, key)
+    context["charts"] = _cached_charts(node, party, period, report, key)
     context["answer_times"] = [
         {"direction": direction.name, **row}
         for direction in report.directions
@@ -75,9 +93,11 @@ def counterpart_page(node: Node, party: str, lang: str) -> dict[str, Any]:
     return context
 
 
-def _cached_charts(node: Node, party: str, report: Any, key: str) -> list[dict[str, str]]:
+def _cached_charts(
+    node: Node, party: str, period: str, report: Any, key: str
+) -> list[dict[str, str]]:
     with _charts_lock:
-        cached = _charts.get((node.party, party))
+        cached = _charts.get((node.party, party, period))
         if cached is not None and cached[0] == key:
             return cached[1]
     drawn = []
@@ -87,5 +107,5 @@ def _cached_charts(node: Node, party: str, report: Any, key: str) -> list[dict[s
         drawn.append({"direction": direction.name, "svg": charts.outcomes_svg(report, direction)})
         drawn.append({"direction": direction.name, "svg": charts.timeline_svg(report, direction)})
     with _charts_lock:
-        _charts[(node.party, party)] = (key, drawn)
+        _charts[(node.party, party, period)] = (key, drawn)
     return drawn

@@ -20,39 +20,7 @@ from openline.store import projection as folds
 
 def status(node: Node) -> dict[str, Any]:
     now = node.clock()
-    peers = []
-    for party, pinned in sorted(node.peers().items()):
-        with node.store.read() as connection:
-            sent = Store.log_size(connection, node.party, party)
-            received = Store.log_size(connection, party, node.party)
-        delivered = node.delivered_size(party)
-        last_receipt = node.store.latest_cosignature_time(node.party, party, party)
-        health = node.health.get(party)
-        desk = node.notices.desk(party)
-        state = (
-            health.state(now, node.config.heartbeat_seconds)
-            if node.running and health is not None
-            else ("down" if node.running else "node-not-running")
-        )
-        peers.append(
-            {
-                "party": party,
-                "name": pinned.card.display_name(node.config.default_lang),
-                "url": pinned.url,
-                "fingerprint": pinned.card.fingerprint,
-                "link": state,
-                "sent": sent,
-                "delivered": delivered,
-                "pending": sent - delivered,
-                "received": received,
-                "last_receipt": None
-                if last_receipt is None
-                else format_time(datetime.fromtimestamp(last_receipt, UTC)),
-                "last_error": None if health is None else health.last_error,
-                "desk": desk,
-                "line": combined_line_state(state, desk["state"]),
-            }
-        )
+    peers = [peer_status(node, party, now) for party in sorted(node.peers())]
     return {
         "party": node.party,
         "fingerprint": node.key.public_key.fingerprint(),
@@ -64,6 +32,41 @@ def status(node: Node) -> dict[str, Any]:
         "alarms": [alarm.to_json() for alarm in alarms(node)],
         "equivocations": node.store.equivocations(),
         "equivocation_count": node.store.equivocation_count(),
+    }
+
+
+def peer_status(node: Node, party: str, now: datetime) -> dict[str, Any]:
+    """One link's row of :func:`status`: what a counterpart's page or the transcript shows
+    without counting the alarms and requests of every link."""
+    pinned = node.peer(party)
+    with node.store.read() as connection:
+        sent = Store.log_size(connection, node.party, party)
+        received = Store.log_size(connection, party, node.party)
+    delivered = node.delivered_size(party)
+    last_receipt = node.store.latest_cosignature_time(node.party, party, party)
+    health = node.health.get(party)
+    desk = node.notices.desk(party)
+    state = (
+        health.state(now, node.config.heartbeat_seconds)
+        if node.running and health is not None
+        else ("down" if node.running else "node-not-running")
+    )
+    return {
+        "party": party,
+        "name": pinned.card.display_name(node.config.default_lang),
+        "url": pinned.url,
+        "fingerprint": pinned.card.fingerprint,
+        "link": state,
+        "sent": sent,
+        "delivered": delivered,
+        "pending": sent - delivered,
+        "received": received,
+        "last_receipt": None
+        if last_receipt is None
+        else format_time(datetime.fromtimestamp(last_receipt, UTC)),
+        "last_error": None if health is None else health.last_error,
+        "desk": desk,
+        "line": combined_line_state(state, desk["state"]),
     }
 
 

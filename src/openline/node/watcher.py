@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +41,11 @@ class Alarm:
     raised_at: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict: it deep-copies every field, and status shows hundreds.
+        return {name: getattr(self, name) for name in _ALARM_FIELDS}
+
+
+_ALARM_FIELDS = tuple(field.name for field in fields(Alarm))
 
 
 def overdue(node: Node, now: datetime) -> list[Alarm]:

@@ -321,6 +321,16 @@ Index(
 )
 Index("notices_by_log", notices.c.sender, notices.c.recipient, notices.c.seq)
 Index("notices_by_log_kind", notices.c.sender, notices.c.recipient, notices.c.kind, notices.c.seq)
+# Pages of desk checks, newest first: a link's direction at a time, or every link's.
+Index(
+    "notices_by_log_kind_time",
+    notices.c.sender,
+    notices.c.recipient,
+    notices.c.kind,
+    notices.c.time,
+    notices.c.id,
+)
+Index("notices_by_kind_time", notices.c.kind, notices.c.time, notices.c.id)
 # The latest answered desk check of a log, found without walking the unanswered ones.
 Index(
     "notices_answered_by_log",

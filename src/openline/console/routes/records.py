@@ -23,11 +23,15 @@ router = APIRouter()
 
 
 @router.get("/peers/{party}")
-async def counterpart(console: CurrentConsole, request: Request, party: str) -> Response:
+async def counterpart(
+    console: CurrentConsole, request: Request, party: str, period: str | None = None
+) -> Response:
     signed = await console.signed(request)
-    from openline.console.counterpart import counterpart_page
+    from openline.console.counterpart import DEFAULT_PERIOD, counterpart_page
 
-    context = await run_sync(counterpart_page, console.node, party, signed.lang)
+    context = await run_sync(
+        counterpart_page, console.node, party, signed.lang, period or DEFAULT_PERIOD
+    )
     return console.show(signed, "peer.html", title_key="counterparts", **context)
 
 
@@ -45,8 +49,12 @@ async def transcript(
     )
     rows = [] if page is None else list(page.items)
     rendered = await run_sync(render_rows, console, rows, signed.lang)
-    status = await run_sync(reads.status, console.node)
-    link = next((p for p in status["peers"] if p["party"] == chosen), None)
+    link = (
+        None
+        if chosen is None
+        else await run_sync(reads.peer_status, console.node, chosen, console.node.clock())
+    )
+    equivocations = await run_sync(console.node.store.equivocations)
     return console.show(
         signed,
         "transcript.html",
@@ -56,7 +64,7 @@ async def transcript(
         older=None if page is None else page.before,
         paged=before is not None,
         link=link,
-        equivocations=status["equivocations"],
+        equivocations=equivocations,
         title_key="transcript",
     )
 
@@ -64,12 +72,13 @@ async def transcript(
 def render_rows(
     console: Console, rows: list[tuple[dict[str, Any], Any]], lang: str
 ) -> list[dict[str, Any]]:
-    from openline.node.rendering import reader_language, render_parsed
+    from openline.node.rendering import reader_language, render_page
 
     reader = reader_language(console.node, lang)
+    shown = render_page(console.node, [entry for _row, entry in rows], reader)
     return [
-        row | {"rendered": render_parsed(console.node, entry, reader)["rendered"]}
-        for row, entry in rows
+        row | {"rendered": page["rendered"]}
+        for (row, _entry), page in zip(rows, shown, strict=True)
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, or_, select, tuple_
+from sqlalchemy import Connection, Row, and_, func, select, tuple_
 
 from openline.store import schema
 
@@ -19,16 +19,26 @@ def desk_checks_page(
     peer: str | None,
     party: str,
 ) -> list[Row[Any]]:
-    """Desk checks both ways, newest first; only those of the link with ``peer`` if given."""
+    """Desk checks both ways, newest first; only those of the link with ``peer`` if given.
+
+    A link's page is read as one index range per direction (``notices_by_log_kind_time``)
+    and merged: an ``OR`` of the two made SQLite sort every check of the link first."""
+    if peer is None:
+        return _newest_checks(connection, (), before, limit)
+    ours = _newest_checks(connection, _desk_checks(party, peer), before, limit)
+    theirs = _newest_checks(connection, _desk_checks(peer, party), before, limit)
+    merged = sorted([*ours, *theirs], key=lambda row: (row.time, row.id), reverse=True)
+    return merged[:limit]
+
+
+def _newest_checks(
+    connection: Connection,
+    where: tuple[Any, ...],
+    before: tuple[str, str] | None,
+    limit: int,
+) -> list[Row[Any]]:
     table = notices
-    query = select(table).where(table.c.kind == "desk.check")
-    if peer is not None:
-        query = query.where(
-            or_(
-                and_(table.c.sender == party, table.c.recipient == peer),
-                and_(table.c.sender == peer, table.c.recipient == party),
-            )
-        )
+    query = select(table).where(table.c.kind == "desk.check", *where)
     if before is not None:
         query = query.where(tuple_(table.c.time, table.c.id) < tuple_(*before))
     query = query.order_by(table.c.time.desc(), table.c.id.desc())
