@@ -108,6 +108,19 @@ def notice_subject(notice: NoticeView) -> str:
 
 
 FRESH_SECONDS = 0.5
+# However quiet the node, the alarms are evaluated afresh at least this often: a belt to
+# the skip below, should something change an obligation without a new store revision.
+FULL_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Evaluated:
+    """What the last full evaluation saw: the set of overdue obligations cannot change
+    before the store's revision moves or the clock passes ``next_due``."""
+
+    revision: int
+    next_due: str | None  # the earliest deadline still pending then
+    at: float  # monotonic
 
 
 class DeadlineWatcher:
@@ -115,6 +128,7 @@ class DeadlineWatcher:
         self.node = node
         self.active: dict[str, Alarm] = {}
         self._ticked: float | None = None  # monotonic time of the last tick
+        self._evaluated: _Evaluated | None = None
         self._lock = threading.Lock()
 
     def tick(self) -> list[Alarm]:
@@ -123,9 +137,28 @@ class DeadlineWatcher:
             self._ticked = time.monotonic()
             return self._tick()
 
+    def _unchanged(self, stamp: str, monotonic: float) -> bool:
+        """True when nothing was stored and no deadline passed since the last evaluation:
+        a quiet node's tick costs one comparison, not a read of every open obligation."""
+        last = self._evaluated
+        return (
+            last is not None
+            and last.revision == self.node.revision
+            and monotonic - last.at < FULL_SECONDS
+            and (last.next_due is None or stamp <= last.next_due)
+        )
+
     def _tick(self) -> list[Alarm]:
         now = self.node.clock()
+        stamp = format_time(now)
+        monotonic = time.monotonic()
+        if self._unchanged(stamp, monotonic):
+            return []
+        revision = self.node.revision  # read before the store: a later write re-evaluates
+        with self.node.store.read() as connection:
+            next_due = folds.next_deadline(connection, stamp)
         current = {alarm.id + alarm.kind: alarm for alarm in overdue(self.node, now)}
+        self._evaluated = _Evaluated(revision, next_due, monotonic)
         raised: list[Alarm] = []
         kept: dict[str, Alarm] = {}
         for key, found in current.items():

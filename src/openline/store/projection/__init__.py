@@ -13,7 +13,7 @@ the functions from here.
 
 from __future__ import annotations
 
-from openline.store.projection.deadlines import deadline_between
+from openline.store.projection.deadlines import deadline_between, next_deadline
 from openline.store.projection.desk_checks import (
     desk_checks_page,
     desk_summary,
@@ -83,6 +83,7 @@ __all__ = [
     "message_row",
     "message_rows",
     "most_urgent",
+    "next_deadline",
     "notice_group_page",
     "notice_row",
     "notice_rows",

@@ -39,3 +39,33 @@ def deadline_between(
         .limit(1)
     ).first()
     return notice is not None
+
+
+def next_deadline(connection: Connection, after: str) -> str | None:
+    """The earliest deadline at or after ``after`` that nothing has answered yet: an armed
+    request deadline, an unanswered notice's, an unacknowledged message's. Until the clock
+    passes it, and while nothing is stored, the set of overdue obligations stays as it is.
+    One index seek per table."""
+    messages = schema.messages
+    found = [
+        connection.execute(
+            select(requests.c.armed_due)
+            .where(requests.c.armed_due.is_not(None), requests.c.armed_due >= after)
+            .order_by(requests.c.armed_due)
+            .limit(1)
+        ).scalar(),
+        connection.execute(
+            select(notices.c.due)
+            .where(notices.c.answer_id.is_(None), notices.c.due >= after)
+            .order_by(notices.c.due)
+            .limit(1)
+        ).scalar(),
+        connection.execute(
+            select(messages.c.ack_due)
+            .where(messages.c.ack_id.is_(None), messages.c.ack_due >= after)
+            .order_by(messages.c.ack_due)
+            .limit(1)
+        ).scalar(),
+    ]
+    pending = [str(due) for due in found if due is not None]
+    return min(pending) if pending else None
