@@ -3,6 +3,7 @@ peer's text shown as text (no markup read, no control character reaching the ter
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -68,3 +69,27 @@ def test_a_terminal_sees_wide_glyphs_as_two_columns_and_marks_as_none() -> None:
     assert cell_width("abc") == 3
     assert cell_width("拦截") == 4
     assert cell_width("e\u0301") == 1  # e and a combining acute accent
+
+
+def test_a_log_line_is_one_line_and_shows_a_peers_text_as_text(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from openline import cli
+
+    row = {
+        "direction": "in",
+        "body": {"text": "第一行\nsecond\u202eline [bold]x[/bold]"},
+        "acked_by": None,
+        "overdue": True,
+        "time": "2026-12-03T18:00:00.000Z",
+        "seq": 7,
+        "kind": "hotline.message",
+        "id": "ab" * 32,
+    }
+    cli._print_log_row(row)
+    cli._print_log_row(row | {"body": {"text": "ascii"}})
+    first, second = capsys.readouterr().out.splitlines()  # one line per entry
+    assert "\u202e" not in first
+    assert first.count(REPLACEMENT) == 2
+    assert "[bold]x[/bold]" in first  # no markup read
+    assert cell_width(first.split(" OVERDUE")[0]) == cell_width(second.split(" OVERDUE")[0])
