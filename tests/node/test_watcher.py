@@ -16,20 +16,26 @@ from openline.node.app import NewMessage
 from pair import make_pair, pump
 
 
+@pytest.fixture
+def evaluations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One item per full evaluation of the open obligations (a call of ``overdue``)."""
+    counted: list[int] = []
+    evaluate = watcher.overdue
+
+    def counting(node: Any, now: Any) -> list[watcher.Alarm]:
+        counted.append(1)
+        return evaluate(node, now)
+
+    monkeypatch.setattr(watcher, "overdue", counting)
+    return counted
+
+
 def test_a_quiet_tick_reads_nothing_until_a_deadline_passes_or_the_store_changes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, evaluations: list[int]
 ) -> None:
     us, prc, clock = make_pair(tmp_path)
     request_id = ask(us, clock, timedelta(minutes=10))
     exchange(us, prc)
-    evaluations: list[int] = []
-    evaluate = watcher.overdue
-
-    def counted(node: Any, now: Any) -> list[watcher.Alarm]:
-        evaluations.append(1)
-        return evaluate(node, now)
-
-    monkeypatch.setattr(watcher, "overdue", counted)
     assert us.watcher.tick() == []
     assert len(evaluations) == 1
     for _ in range(5):  # nothing stored, nothing due: the ticks read nothing
@@ -52,14 +58,9 @@ def test_a_quiet_tick_reads_nothing_until_a_deadline_passes_or_the_store_changes
 
 
 def test_a_quiet_node_is_evaluated_afresh_after_full_seconds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, evaluations: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     us, _prc, _clock = make_pair(tmp_path)
-    evaluations: list[int] = []
-    evaluate = watcher.overdue
-    monkeypatch.setattr(
-        watcher, "overdue", lambda node, now: evaluations.append(1) or evaluate(node, now)
-    )
     us.watcher.tick()
     us.watcher.tick()
     assert len(evaluations) == 1
