@@ -29,7 +29,7 @@ from notices import make_node  # the same node and counterparts as the notices b
 from openline.console import views
 from openline.console.templating import render
 from openline.node.app import NewMessage, Node
-from openline.node.contacts import NewRequest, Official
+from openline.node.request_commands import NewRequest, Official, Slot
 
 
 def fill(node: Node, items: int) -> None:
@@ -45,9 +45,11 @@ def fill(node: Node, items: int) -> None:
                     format="phone-call",
                     level="working",
                     subject=f"Call number {n} about the incident at sea",
-                    from_official=Official("Cdr. J. Miller", "Duty officer"),
-                    to_official=Official("Duty officer", "Duty officer"),
-                    slots=[(now + timedelta(days=2), now + timedelta(days=2, hours=1))],
+                    from_official=Official(name="Cdr. J. Miller", title="Duty officer"),
+                    to_official=Official(name="Duty officer", title="Duty officer"),
+                    slots=[
+                        Slot(start=now + timedelta(days=2), end=now + timedelta(days=2, hours=1))
+                    ],
                     respond_by=now + timedelta(days=1),
                     officer="miller",
                 )

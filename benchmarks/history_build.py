@@ -63,10 +63,18 @@ from openline.core.link import Accepted, Duplicate
 from openline.core.timefmt import format_time
 from openline.node import projections
 from openline.node.app import NewMessage, Node
-from openline.node.contacts import Answer, NewRequest, Official, Update
 from openline.node.errors import CommandError
 from openline.node.home import NodeHome
 from openline.node.notices import NewActivity, NewIncident
+from openline.node.request_commands import (
+    Answer,
+    Explain,
+    NewRequest,
+    Official,
+    Slot,
+    Update,
+    UpdateStatus,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "benchmarks" / ".cache"
@@ -507,16 +515,16 @@ class Plan:
         window = 6 if urgent else 24  # hours to answer
         days = rng.randint(3, 5)
         slots = [
-            (now + timedelta(days=days), now + timedelta(days=days, hours=1)),
-            (now + timedelta(days=days + 1), now + timedelta(days=days + 1, hours=1)),
+            Slot(start=now + timedelta(days=days), end=now + timedelta(days=days, hours=1)),
+            Slot(start=now + timedelta(days=days + 1), end=now + timedelta(days=days + 1, hours=1)),
         ]
         new = NewRequest(
             to=peer,
             format=rng.choice(("phone-call", "video-call")),
             level=rng.choice(("working", "commander")),
             subject=f"Call {self.round}: {self.text(20, 80)}",
-            from_official=Official("Adm. S. Paparo", "Commander"),
-            to_official=Official("Gen. Wu", "Commander"),
+            from_official=Official(name="Adm. S. Paparo", title="Commander"),
+            to_official=Official(name="Gen. Wu", title="Commander"),
             slots=slots,
             respond_by=now + timedelta(hours=window),
             precedence="immediate" if urgent else "routine",
@@ -534,7 +542,7 @@ class Plan:
         answer_in = rng.randint(1, window - 4)
         slot_one = slots[0]
         if outcome in ("accept", "cancel"):
-            self.respond(peer, request_id, self.later(answer_in), Answer("accept", slot=1))
+            self.respond(peer, request_id, self.later(answer_in), Answer(answer="accept", slot=1))
             if outcome == "accept":
                 self.update(side, request_id, self.later(answer_in + 1), "scheduled", slot_one)
                 held_round = self.round + days * 24 + 3
@@ -546,23 +554,27 @@ class Plan:
                 peer,
                 request_id,
                 self.later(answer_in),
-                Answer("decline", reason="The commander is not available that week"),
+                Answer(answer="decline", reason="The commander is not available that week"),
             )
         elif outcome == "counter":
             counter_at = now + timedelta(days=days + 3)
-            countered = (counter_at, counter_at + timedelta(hours=1))
+            countered = Slot(start=counter_at, end=counter_at + timedelta(hours=1))
             self.respond(
                 peer,
                 request_id,
                 self.later(answer_in),
-                Answer("counter", slots=[countered], note="Later that week suits us"),
+                Answer(answer="counter", slots=[countered], note="Later that week suits us"),
             )
             self.update(side, request_id, self.later(answer_in + 1), "scheduled", countered)
             self.update(side, request_id, (self.round + (days + 3) * 24 + 3, 0), "held")
         elif outcome == "defer":
             until = self.top(self.round + answer_in) + timedelta(hours=48)
-            self.respond(peer, request_id, self.later(answer_in), Answer("defer", until=until))
-            self.respond(peer, request_id, self.later(answer_in + 24), Answer("accept", slot=2))
+            self.respond(
+                peer, request_id, self.later(answer_in), Answer(answer="defer", until=until)
+            )
+            self.respond(
+                peer, request_id, self.later(answer_in + 24), Answer(answer="accept", slot=2)
+            )
             self.update(side, request_id, self.later(answer_in + 25), "scheduled", slots[1])
         elif outcome == "withdraw":
             self.update(side, request_id, self.later(2), "withdrawn")
@@ -571,17 +583,19 @@ class Plan:
                 peer,
                 request_id,
                 self.later(window + 3),
-                Answer("decline", reason="Answered late: the line was busy"),
+                Answer(answer="decline", reason="Answered late: the line was busy"),
             )
 
     def explain(self, side: str) -> None:
         peer = self.other(side)
         entry = self.nodes[side].contacts.explain(
-            peer,
-            f"Explanation {self.round}: {self.text(20, 60)}",
-            self.text(60, 300),
-            within_hours=24,
-            officer=self.officer(side),
+            Explain(
+                to=peer,
+                subject=f"Explanation {self.round}: {self.text(20, 60)}",
+                text=self.text(60, 300),
+                within_hours=24,
+                officer=self.officer(side),
+            )
         )
         self.kinds["explain.request"] += 1
         draw = self.rng.random()
@@ -593,7 +607,7 @@ class Plan:
             when = self.later(30)  # after the 24 h window
         else:
             return
-        self.respond(peer, entry.id, when, Answer("reply", text=self.text(60, 400)))
+        self.respond(peer, entry.id, when, Answer(answer="reply", text=self.text(60, 400)))
 
     def read(self, side: str, request_id: str, at: tuple[int, int]) -> None:
         officer = self.officer(side)
@@ -610,18 +624,7 @@ class Plan:
         """A response (or a reply) by ``side``, signed at ``at`` by one of its officers."""
         officer = self.officer(side)
         node = self.nodes[side]
-        chosen = Answer(
-            answer=answer.answer,
-            slot=answer.slot,
-            reason=answer.reason,
-            conditions=answer.conditions,
-            slots=answer.slots,
-            format=answer.format,
-            until=answer.until,
-            text=answer.text,
-            note=answer.note,
-            officer=officer,
-        )
+        chosen = answer.signed_by(officer)
         if self.direct:
             self.agenda.item(at, side, self.response_item(request_id, chosen))
         else:
@@ -645,8 +648,8 @@ class Plan:
             body["reason"] = answer.reason
         elif answer.answer == "counter":
             body["slots"] = [
-                {"start": format_time(start), "end": format_time(end)}
-                for start, end in answer.slots
+                {"start": format_time(slot.start), "end": format_time(slot.end)}
+                for slot in answer.slots
             ]
         elif answer.answer == "defer":
             assert answer.until is not None
@@ -660,8 +663,8 @@ class Plan:
         side: str,
         request_id: str,
         at: tuple[int, int],
-        status: str,
-        slot: tuple[datetime, datetime] | None = None,
+        status: UpdateStatus,
+        slot: Slot | None = None,
     ) -> None:
         officer = self.officer(side)
         node = self.nodes[side]
@@ -675,11 +678,11 @@ class Plan:
             summary="Both sides restated the separation rules" if status == "held" else None,
             reason=reasons.get(status),
             officer=officer,
-        )
+        )  # what is None is not given
         body: dict[str, Any] = {"status": status, "officer": officer, "lang": "en"}
         if status == "scheduled":
             assert slot is not None
-            body["slot"] = {"start": format_time(slot[0]), "end": format_time(slot[1])}
+            body["slot"] = {"start": format_time(slot.start), "end": format_time(slot.end)}
         elif status == "held":
             body["summary"] = change.summary
         elif change.reason is not None:

@@ -11,45 +11,83 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from test_officers_node import PASSWORD, request_body
 
-from openline.api.acts import ACTS, act_of_route, check_bound, routes_of
+from openline.api.acts import ACTS, act_of_route, bound, check_bound, commands_of_route, routes_of
 from openline.api.client import ApiError, OfficerClient
 from openline.core.roles import Action
 from openline.node.app import Node
 from openline.server.app import create_app
 from pair import make_pair, pump
 
-# The contract: each mutating route, the act it performs, and what that act needs. A new
-# write route must be added here, on purpose, with its act.
-MUTATING = {
-    "POST /api/v1/messages": ("send-message", "send"),
-    "POST /api/v1/messages/batch": ("send-message", "send"),
-    "POST /api/v1/entries/{entry_id}/ack": ("acknowledge", "send"),
-    "POST /api/v1/requests": ("new-request", "send, or send-minister at minister level"),
-    "POST /api/v1/requests/{request_id}/respond": ("answer-request", "level of the request"),
-    "POST /api/v1/requests/{request_id}/update": ("update-request", "level of the request"),
-    "POST /api/v1/requests/{request_id}/read": ("read-request", "level of the request"),
-    "POST /api/v1/explanations": ("explain", "send"),
-    "POST /api/v1/notifications": ("notify", "send"),
-    "POST /api/v1/incidents": ("report-incident", "send"),
-    "POST /api/v1/desk-checks": ("desk-check", "send"),
-    "POST /api/v1/catalogues": ("pin-catalogue", "send"),
-    "POST /api/v1/catalogue-messages": ("send-catalogue-message", "send"),
-    "POST /api/v1/peers": ("add-peer", "manage"),
-    "POST /api/v1/officers": ("add-officer", "manage"),
-    "POST /api/v1/officers/{username}/disable": ("disable-officer", "manage"),
-    "POST /api/v1/officers/{username}/enable": ("enable-officer", "manage"),
-    "POST /api/v1/officers/{username}/password": ("set-password", "manage"),
-    "POST /api/v1/officers/{username}/token": ("issue-token", "manage"),
-    "POST /api/v1/rebuild": ("rebuild", "manage"),
-    "POST /api/v1/verify": ("verify", "read"),
-    "POST /api/v1/proofs/check": ("check-proof", "read"),
-    "POST /console/login": ("session", "read"),
-    "POST /console/logout": ("session", "read"),
-    "POST /console/language": ("session", "read"),
-    "POST /console/ack/{entry_id}": ("acknowledge", "send"),
-    "POST /console/compose/{form}": ("compose", "send, then the act of the form"),
-    "POST /console/requests/{request_id}/respond": ("answer-request", "level of the request"),
-    "POST /console/verify": ("verify", "read"),
+# The contract: each mutating route, the act it performs, the commands it runs (a route that
+# signs entries runs them through openline.node.commands.execute), and what the officer's
+# role must allow: the act's floor, checked before the body is read, then the command's own
+# rule. A new write route must be added here, on purpose, with its act and command.
+MUTATING: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "POST /api/v1/messages": ("send-message", ("SendMessage",), "send"),
+    "POST /api/v1/messages/batch": ("send-message", ("SendBatch",), "send"),
+    "POST /api/v1/entries/{entry_id}/ack": (
+        "acknowledge",
+        ("Acknowledge",),
+        "send; the request's level for a request",
+    ),
+    "POST /api/v1/requests": (
+        "new-request",
+        ("NewRequest",),
+        "send; send-minister at minister level",
+    ),
+    "POST /api/v1/requests/{request_id}/respond": (
+        "answer-request",
+        ("Respond",),
+        "send; the request's level",
+    ),
+    "POST /api/v1/requests/{request_id}/update": (
+        "update-request",
+        ("UpdateRequest",),
+        "send; the request's level",
+    ),
+    "POST /api/v1/requests/{request_id}/read": (
+        "read-request",
+        ("ReadReceipt",),
+        "send; the request's level",
+    ),
+    "POST /api/v1/explanations": ("explain", ("Explain",), "send"),
+    "POST /api/v1/notifications": ("notify", ("Notify",), "send"),
+    "POST /api/v1/incidents": ("report-incident", ("ReportIncident",), "send"),
+    "POST /api/v1/desk-checks": ("desk-check", ("DeskCheck",), "send"),
+    "POST /api/v1/catalogues": ("pin-catalogue", (), "send"),
+    "POST /api/v1/catalogue-messages": (
+        "send-catalogue-message",
+        ("SendCatalogueMessage",),
+        "send",
+    ),
+    "POST /api/v1/peers": ("add-peer", (), "manage"),
+    "POST /api/v1/officers": ("add-officer", (), "manage"),
+    "POST /api/v1/officers/{username}/disable": ("disable-officer", (), "manage"),
+    "POST /api/v1/officers/{username}/enable": ("enable-officer", (), "manage"),
+    "POST /api/v1/officers/{username}/password": ("set-password", (), "manage"),
+    "POST /api/v1/officers/{username}/token": ("issue-token", (), "manage"),
+    "POST /api/v1/rebuild": ("rebuild", (), "manage"),
+    "POST /api/v1/verify": ("verify", (), "read"),
+    "POST /api/v1/proofs/check": ("check-proof", (), "read"),
+    "POST /console/login": ("session", (), "read"),
+    "POST /console/logout": ("session", (), "read"),
+    "POST /console/language": ("session", (), "read"),
+    "POST /console/ack/{entry_id}": (
+        "acknowledge",
+        ("Acknowledge",),
+        "send; the request's level for a request",
+    ),
+    "POST /console/compose/{form}": (
+        "compose",
+        ("SendMessage", "NewRequest", "Notify", "SendCatalogueMessage"),
+        "send; then the form's command",
+    ),
+    "POST /console/requests/{request_id}/respond": (
+        "answer-request",
+        ("Respond",),
+        "send; the request's level",
+    ),
+    "POST /console/verify": ("verify", (), "read"),
 }
 
 
@@ -59,13 +97,13 @@ def node(tmp_path: Path) -> Node:
     return us
 
 
-def bindings(app: FastAPI) -> dict[str, str]:
-    found: dict[str, str] = {}
+def bindings(app: FastAPI) -> dict[str, tuple[str, tuple[str, ...]]]:
+    found: dict[str, tuple[str, tuple[str, ...]]] = {}
     for route in routes_of(app.routes):
         act = act_of_route(route)
         for method in sorted(route.methods or ()):
             if act is not None:
-                found[f"{method} {route.path}"] = act.name
+                found[f"{method} {route.path}"] = (act.name, tuple(commands_of_route(route)))
     return found
 
 
@@ -77,7 +115,7 @@ def test_every_mutating_route_and_console_post_names_its_act(node: Node) -> None
         if not route.startswith(("GET ", "HEAD "))
         and route.split()[1].startswith(("/api", "/console"))
     }
-    assert mutating == {route: act for route, (act, _needs) in MUTATING.items()}
+    assert mutating == {route: (act, commands) for route, (act, commands, _) in MUTATING.items()}
 
 
 def test_every_read_route_of_the_api_is_bound_too(node: Node) -> None:
@@ -111,11 +149,26 @@ def test_an_unbound_write_route_cannot_be_mounted() -> None:
         check_bound(app.routes, ("/api/v1",), ("GET", "POST"))
 
 
-def test_what_each_fixed_act_needs_matches_the_contract(node: Node) -> None:
-    for route, (name, needs) in MUTATING.items():
+def test_a_signing_route_without_its_command_cannot_be_mounted() -> None:
+    with pytest.raises(KeyError, match="signs"):
+        bound("notify")
+    app = FastAPI()
+    router = APIRouter(prefix="/api/v1")
+
+    @router.post("/notifications", openapi_extra={"x-openline-act": "notify"})
+    async def notify() -> dict[str, Any]:
+        return {}
+
+    app.include_router(router)
+    with pytest.raises(RuntimeError, match=r"signs \(notify\) but names no command"):
+        check_bound(app.routes, ("/api/v1",), ("POST",))
+
+
+def test_each_act_floor_matches_the_contract() -> None:
+    for route, (name, commands, needs) in MUTATING.items():
         act = ACTS[name]
-        if needs in {a.value for a in Action}:
-            assert act.action(node, b"{}", {}) == Action(needs), route
+        assert act.action == Action(needs.split(";")[0]), route
+        assert act.signs == bool(commands), route
 
 
 def client(node: Node, token: str) -> OfficerClient:
@@ -146,3 +199,10 @@ def test_minister_level_updates_and_read_receipts_need_an_approver(tmp_path: Pat
     prc.officers.add("duty", "duty-officer", PASSWORD)
     prc_duty = client(prc, prc.officers.issue_token("duty"))
     assert refusal(prc_duty, f"/api/v1/requests/{asked['id']}/read", {}) == "forbidden"
+    # Acknowledging a request is its read receipt: the same rule, by the other road.
+    assert refusal(prc_duty, f"/api/v1/entries/{asked['id']}/ack", {}) == "forbidden"
+    assert prc.contacts.view(asked["id"]).read_at is None
+    prc.officers.add("chief", "approver", PASSWORD)
+    prc_chief = client(prc, prc.officers.issue_token("chief"))
+    assert refusal(prc_chief, f"/api/v1/entries/{asked['id']}/ack", {}) is None
+    assert prc.contacts.view(asked["id"]).read_by == "chief"

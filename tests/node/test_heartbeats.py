@@ -85,7 +85,7 @@ def test_a_cosignature_a_proof_used_is_kept(tmp_path: Path) -> None:
 
 
 def _request(clock: FakeClock):  # type: ignore[no-untyped-def]
-    from openline.node.contacts import NewRequest, Official
+    from openline.node.request_commands import NewRequest, Official, Slot
 
     now = clock()
     return NewRequest(
@@ -93,8 +93,8 @@ def _request(clock: FakeClock):  # type: ignore[no-untyped-def]
         format="phone-call",
         level="working",
         subject="Silence",
-        from_official=Official("A", "Officer"),
-        to_official=Official("B", "Officer"),
-        slots=[(now + timedelta(days=1), now + timedelta(days=1, hours=1))],
+        from_official=Official(name="A", title="Officer"),
+        to_official=Official(name="B", title="Officer"),
+        slots=[Slot(start=now + timedelta(days=1), end=now + timedelta(days=1, hours=1))],
         respond_by=now + timedelta(minutes=30),
     )

@@ -14,8 +14,8 @@ from openline.api.client import ApiError, OfficerClient
 from openline.core.paging import encode_cursor
 from openline.node import reads
 from openline.node.app import NewMessage, Node
-from openline.node.contacts import NewRequest, Official
 from openline.node.errors import CommandError
+from openline.node.request_commands import NewRequest, Official, Slot
 from openline.server.app import create_app
 from pair import FakeClock, make_pair, pump
 
@@ -130,9 +130,9 @@ def ask(node: Node, clock: FakeClock, subject: str) -> str:
         format="phone-call",
         level="working",
         subject=subject,
-        from_official=Official("A", "Officer"),
-        to_official=Official("B", "Officer"),
-        slots=[(now + timedelta(days=1), now + timedelta(days=1, hours=1))],
+        from_official=Official(name="A", title="Officer"),
+        to_official=Official(name="B", title="Officer"),
+        slots=[Slot(start=now + timedelta(days=1), end=now + timedelta(days=1, hours=1))],
         respond_by=now + timedelta(hours=1),
     )
     return node.contacts.request(request).id

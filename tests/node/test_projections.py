@@ -27,9 +27,9 @@ from openline.core.obligations import DeliveryTimes
 from openline.core.requests import fold_requests
 from openline.node import reads
 from openline.node.app import NewMessage, Node
-from openline.node.contacts import Answer, NewRequest, Official, Update
 from openline.node.errors import CommandError
 from openline.node.notices import NewActivity, NewIncident
+from openline.node.request_commands import Answer, Explain, NewRequest, Official, Slot, Update
 from openline.store import Store, schema
 from pair import FakeClock, make_pair, pump
 
@@ -88,7 +88,7 @@ def deliveries(node: Node) -> dict[tuple[str, str], DeliveryTimes]:
 
 
 def official(name: str) -> Official:
-    return Official(name, "Officer")
+    return Official(name=name, title="Officer")
 
 
 def play(us: Node, prc: Node, clock: FakeClock, steps: list[tuple[str, bool, int]]) -> None:
@@ -129,36 +129,52 @@ def play(us: Node, prc: Node, clock: FakeClock, steps: list[tuple[str, bool, int
                         subject=f"r{number}",
                         from_official=official("A"),
                         to_official=official("B"),
-                        slots=[(now + timedelta(days=1), now + timedelta(days=1, hours=1))],
+                        slots=[
+                            Slot(
+                                start=now + timedelta(days=1), end=now + timedelta(days=1, hours=1)
+                            )
+                        ],
                         respond_by=now + timedelta(minutes=1 + number % 90),
                     )
                 )
             elif act == "explain":
-                me.contacts.explain(other.party, f"e{number}", "why?", within_hours=1)
+                me.contacts.explain(
+                    Explain(to=other.party, subject=f"e{number}", text="why?", within_hours=1)
+                )
             elif act == "answer":
                 target = pick(("contact.request", "explain.request"), received)
                 if target is not None:
                     view = me.contacts.view(target)
                     if view.kind == "explain.request":
-                        answer = Answer("reply", text="because")
+                        answer = Answer(answer="reply", text="because")
                     else:
                         answer = [
-                            Answer("accept", slot=1),
-                            Answer("decline", reason="no"),
-                            Answer("defer", until=now + timedelta(minutes=5 + number % 60)),
+                            Answer(answer="accept", slot=1),
+                            Answer(answer="decline", reason="no"),
+                            Answer(answer="defer", until=now + timedelta(minutes=5 + number % 60)),
                             Answer(
-                                "counter",
-                                slots=[(now + timedelta(days=2), now + timedelta(days=2, hours=1))],
+                                answer="counter",
+                                slots=[
+                                    Slot(
+                                        start=now + timedelta(days=2),
+                                        end=now + timedelta(days=2, hours=1),
+                                    )
+                                ],
                             ),
                         ][number % 4]
                     me.contacts.respond(target, answer)
             elif act == "update":
                 target = pick(("contact.request",), own + received)
                 if target is not None:
-                    status = ("withdrawn", "cancelled", "held", "scheduled")[number % 4]
-                    slot = (now + timedelta(days=3), now + timedelta(days=3, hours=1))
+                    slot = Slot(start=now + timedelta(days=3), end=now + timedelta(days=3, hours=1))
                     me.contacts.update(
-                        target, Update(status, slot=slot, summary="met", reason="changed")
+                        target,
+                        [
+                            Update(status="withdrawn", reason="changed"),
+                            Update(status="cancelled", reason="changed"),
+                            Update(status="held", summary="met"),
+                            Update(status="scheduled", slot=slot),
+                        ][number % 4],
                     )
             elif act == "read":
                 target = pick(("contact.request", "explain.request"), received)

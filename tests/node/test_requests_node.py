@@ -20,10 +20,10 @@ from openline.core.proofs import check_proof
 from openline.core.timefmt import parse_time
 from openline.node import reads
 from openline.node.app import NewMessage, Node
-from openline.node.contacts import Answer, NewRequest, Official, Update
 from openline.node.errors import CommandError
 from openline.node.projections import CACHE_VERSION
 from openline.node.proving import Prover
+from openline.node.request_commands import Answer, NewRequest, Official, Slot, Update
 from openline.store import Store, schema
 from pair import FakeClock, make_pair, pump
 
@@ -35,9 +35,13 @@ def ask(node: Node, clock: FakeClock, respond_in: timedelta, **changes: object) 
         "format": "video-call",
         "level": "chief-of-defence",
         "subject": "Risk reduction",
-        "from_official": Official("Gen. Dan Caine", "Chairman of the Joint Chiefs of Staff"),
-        "to_official": Official("Gen. Liu Zhenli", "Chief of the Joint Staff Department"),
-        "slots": [(now + timedelta(days=2), now + timedelta(days=2, hours=1))],
+        "from_official": Official(
+            name="Gen. Dan Caine", title="Chairman of the Joint Chiefs of Staff"
+        ),
+        "to_official": Official(
+            name="Gen. Liu Zhenli", title="Chief of the Joint Staff Department"
+        ),
+        "slots": [Slot(start=now + timedelta(days=2), end=now + timedelta(days=2, hours=1))],
         "respond_by": now + respond_in,
         **changes,
     }
@@ -129,7 +133,7 @@ def test_a_request_unanswered_past_its_deadline_alarms_once_and_is_provable(
     assert verdict.claim == "unanswered"
 
     clock.advance(minutes=1)
-    prc.contacts.respond(request_id, Answer("decline", reason="Not now", officer="Col. Li"))
+    prc.contacts.respond(request_id, Answer(answer="decline", reason="Not now", officer="Col. Li"))
     exchange(us, prc)
     view = us.contacts.view(request_id)
     assert (view.state, view.late) == ("declined", True)
@@ -145,18 +149,18 @@ def test_commands_refuse_what_the_state_does_not_allow(tmp_path: Path) -> None:
     request_id = ask(us, clock, timedelta(hours=1))
     exchange(us, prc)
     with pytest.raises(CommandError) as own:
-        us.contacts.respond(request_id, Answer("accept", slot=1))
+        us.contacts.respond(request_id, Answer(answer="accept", slot=1))
     assert own.value.code == "not-recipient"
     with pytest.raises(CommandError) as slot:
-        prc.contacts.respond(request_id, Answer("accept", slot=2))
+        prc.contacts.respond(request_id, Answer(answer="accept", slot=2))
     assert slot.value.code == "invalid-slot"
     with pytest.raises(CommandError) as withdraw:
-        prc.contacts.update(request_id, Update("withdrawn"))
+        prc.contacts.update(request_id, Update(status="withdrawn"))
     assert withdraw.value.code == "not-requester"
-    us.contacts.update(request_id, Update("withdrawn", reason="Overtaken by events"))
+    us.contacts.update(request_id, Update(status="withdrawn", reason="Overtaken by events"))
     exchange(us, prc)
     with pytest.raises(CommandError) as late:
-        prc.contacts.respond(request_id, Answer("accept", slot=1))
+        prc.contacts.respond(request_id, Answer(answer="accept", slot=1))
     assert late.value.code == "invalid-transition"
     assert prc.store.entries("prc-mnd", "us-dod") == []  # nothing signed for the refusals
 
@@ -166,7 +170,7 @@ def test_request_views_follow_new_entries_without_a_stale_cache(tmp_path: Path) 
     request_id = ask(us, clock, timedelta(hours=1), format="meeting", location="Honolulu")
     exchange(us, prc)
     assert prc.contacts.view(request_id).state == "delivered"  # cached now
-    prc.contacts.respond(request_id, Answer("accept", slot=1, officer="Col. Li"))
+    prc.contacts.respond(request_id, Answer(answer="accept", slot=1, officer="Col. Li"))
     assert prc.contacts.view(request_id).state == "accepted"
     exchange(us, prc)
     agreed = us.contacts.view(request_id).accepted_slot

@@ -22,8 +22,9 @@ from typing import overload
 from fastapi import Request
 from pydantic import BaseModel
 
-from openline.core.roles import AccountError, Action, require
+from openline.core.roles import Action
 from openline.node.app import Node
+from openline.node.commands import Actor
 from openline.node.errors import CommandError
 from openline.node.officers import Officer
 
@@ -64,14 +65,8 @@ def identify(node: Node, admin_token: str, authorization: str | None) -> Caller:
 
 
 def authorize(caller: Caller, act: Action) -> None:
-    if caller.officer is None:
-        return
-    try:
-        require(caller.officer.role, act)
-    except AccountError as error:
-        raise CommandError(
-            f"{caller.officer.username}: {error}", code=error.code, status=403
-        ) from error
+    """Refuse an officer whose role does not allow ``act`` (403)."""
+    Actor(caller.officer).authorize(act)
 
 
 def remember(request: Request, caller: Caller) -> None:

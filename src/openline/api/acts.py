@@ -1,71 +1,48 @@
 """The one table of acts: every route of ``/api/v1`` and every console POST names its act,
-and the act says what the officer's role must allow (``openline.core.roles``).
+and a route that signs entries also names the commands it runs.
 
-A route binds itself with ``openapi_extra=bound("send-message")`` (the binding is also in
-the OpenAPI schema, as ``x-openline-act``). :func:`check_bound` runs when the app is built
-and refuses to serve one that names no act, or an unknown one: a new write route cannot fall
+A route binds itself with ``openapi_extra=bound("send-message", SendMessage)`` (the binding is
+also in the OpenAPI schema, as ``x-openline-act`` and ``x-openline-commands``).
+:func:`check_bound` runs when the app is built and refuses to serve a route that names no
+act, an unknown one, or a signing act without its command: a new write route cannot fall
 through to some default permission. Permission is never guessed from the URL.
 
-Minister-level work needs an approver wherever it appears: a new request at that level
-(the level is in the body), and every answer, update or read receipt of a request at that
-level (the level is the stored request's).
+An act's action is the floor its route checks before the body is read (an auditor is refused
+a send at once). What a command needs beyond that floor is the command's own rule, checked
+by ``openline.node.commands.execute``: minister-level work needs an approver wherever it
+appears, a new request at that level and every answer, update or read receipt of a request
+at that level.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi.routing import iter_route_contexts
 from starlette.routing import BaseRoute
 
-from openline.core.roles import Action, action_for_level
-from openline.node.app import Node
+from openline.core.roles import Action
+from openline.node.commands import Command
 
 EXTRA = "x-openline-act"
-
-Needs = Callable[[Node, bytes, Mapping[str, str]], Action]
-"""What an act needs, from the node, the request body and the route's path parameters."""
-
-
-def always(action: Action) -> Needs:
-    def needs(_node: Node, _body: bytes, _params: Mapping[str, str]) -> Action:
-        return action
-
-    return needs
-
-
-def _level_in_body(_node: Node, body: bytes, _params: Mapping[str, str]) -> Action:
-    try:
-        level = json.loads(body or b"{}").get("level")
-    except (ValueError, AttributeError):
-        level = None  # the route's own validation answers for a malformed body
-    return action_for_level(level if isinstance(level, str) else None)
-
-
-def _level_of_request(node: Node, _body: bytes, params: Mapping[str, str]) -> Action:
-    view = node.contacts.find(params.get("request_id", ""))
-    return action_for_level(None if view is None else view.level)
+COMMANDS = "x-openline-commands"
 
 
 @dataclass(frozen=True, slots=True)
 class Act:
     name: str
-    needs: Needs
-
-    def action(self, node: Node, body: bytes, params: Mapping[str, str]) -> Action:
-        return self.needs(node, body, params)
+    action: Action
+    signs: bool = False
+    """True when the act signs entries: its routes must name the commands they run."""
 
 
 def _acts(*acts: Act) -> dict[str, Act]:
     return {act.name: act for act in acts}
 
 
-READ, EXPORT, SEND, MANAGE = (
-    always(a) for a in (Action.READ, Action.EXPORT, Action.SEND, Action.MANAGE)
-)
+READ, EXPORT, SEND, MANAGE = Action.READ, Action.EXPORT, Action.SEND, Action.MANAGE
 
 ACTS: Mapping[str, Act] = _acts(
     # reading
@@ -75,18 +52,18 @@ ACTS: Mapping[str, Act] = _acts(
     # exporting evidence
     Act("prove", EXPORT),
     Act("report", EXPORT),
-    # sending on behalf of the party
-    Act("send-message", SEND),
-    Act("acknowledge", SEND),
-    Act("new-request", _level_in_body),
-    Act("answer-request", _level_of_request),
-    Act("update-request", _level_of_request),
-    Act("read-request", _level_of_request),
-    Act("explain", SEND),
-    Act("notify", SEND),
-    Act("report-incident", SEND),
-    Act("desk-check", SEND),
-    Act("send-catalogue-message", SEND),
+    # signing on behalf of the party: the command may need more (the level rule)
+    Act("send-message", SEND, signs=True),
+    Act("acknowledge", SEND, signs=True),
+    Act("new-request", SEND, signs=True),
+    Act("answer-request", SEND, signs=True),
+    Act("update-request", SEND, signs=True),
+    Act("read-request", SEND, signs=True),
+    Act("explain", SEND, signs=True),
+    Act("notify", SEND, signs=True),
+    Act("report-incident", SEND, signs=True),
+    Act("desk-check", SEND, signs=True),
+    Act("send-catalogue-message", SEND, signs=True),
     Act("pin-catalogue", SEND),
     # running the node
     Act("list-officers", MANAGE),
@@ -97,25 +74,37 @@ ACTS: Mapping[str, Act] = _acts(
     Act("issue-token", MANAGE),
     Act("add-peer", MANAGE),
     Act("rebuild", MANAGE),
-    # the console: its compose form needs at least SEND, and then the act of the form's kind
-    # (send-message, new-request, notify, send-catalogue-message); signing in and out and
-    # choosing a language need no role
-    Act("compose", SEND),
+    # the console: its compose form runs the command of the form's kind; signing in and out
+    # and choosing a language need no role
+    Act("compose", SEND, signs=True),
     Act("session", READ),
 )
 
 
-def bound(name: str) -> dict[str, Any]:
-    """The ``openapi_extra`` that binds a route to the act ``name``."""
+def bound(name: str, *commands: type[Command]) -> dict[str, Any]:
+    """The ``openapi_extra`` that binds a route to the act ``name`` and the ``commands`` it
+    runs (a signing act must name at least one)."""
     if name not in ACTS:
         raise KeyError(f"no act {name!r} in the table")
-    return {EXTRA: name}
+    if ACTS[name].signs and not commands:
+        raise KeyError(f"the act {name!r} signs: name the command the route runs")
+    extra: dict[str, Any] = {EXTRA: name}
+    if commands:
+        extra[COMMANDS] = [command.__name__ for command in commands]
+    return extra
 
 
 def act_of_route(route: object) -> Act | None:
     extra = getattr(route, "openapi_extra", None) or {}
     name = extra.get(EXTRA) if isinstance(extra, dict) else None
     return ACTS.get(name) if isinstance(name, str) else None
+
+
+def commands_of_route(route: object) -> list[str]:
+    """The names of the commands a route runs (empty for a route that signs nothing)."""
+    extra = getattr(route, "openapi_extra", None) or {}
+    names = extra.get(COMMANDS) if isinstance(extra, dict) else None
+    return [str(name) for name in names] if isinstance(names, list) else []
 
 
 def routes_of(routes: Sequence[BaseRoute]) -> Iterator[Any]:
@@ -128,7 +117,7 @@ def check_bound(
     routes: Sequence[BaseRoute], prefixes: tuple[str, ...], methods: Iterable[str]
 ) -> None:
     """Refuse an app in which a route under ``prefixes`` answering one of ``methods`` names
-    no act (or an unknown one).
+    no act (or an unknown one), or names a signing act but not the command it runs.
 
     Raises:
         RuntimeError: naming the route.
@@ -137,6 +126,11 @@ def check_bound(
     for route in routes_of(routes):
         path = str(route.path or "")
         answers = set(route.methods or ())
-        if path.startswith(prefixes) and answers & wanted and act_of_route(route) is None:
-            shown = ",".join(sorted(answers))
+        if not (path.startswith(prefixes) and answers & wanted):
+            continue
+        shown = ",".join(sorted(answers))
+        act = act_of_route(route)
+        if act is None:
             raise RuntimeError(f"{shown} {path} is bound to no act of openline.api.acts")
+        if act.signs and not commands_of_route(route):
+            raise RuntimeError(f"{shown} {path} signs ({act.name}) but names no command")

@@ -113,7 +113,11 @@ async def show(node: CurrentNode, ref: str, lang: str | None = None) -> dict[str
     return shown
 
 
-@router.post("/catalogue-messages", status_code=201, openapi_extra=bound("send-catalogue-message"))
+@router.post(
+    "/catalogue-messages",
+    status_code=201,
+    openapi_extra=bound("send-catalogue-message", SendCatalogueMessage),
+)
 async def send(node: CurrentNode, request: Request, body: SendCatalogueMessage) -> dict[str, Any]:
     def answer(entry: Entry) -> dict[str, Any]:
         catalogue = node.catalogues.pinned()[entry.body["catalogue"]]

@@ -1,13 +1,11 @@
 """The ``Idempotency-Key`` header of the officers' API (see ``openline.node.idempotency``).
 
-Every route that signs entries runs its command through :func:`entries_once` and builds its
+Every route that signs entries runs its command through :func:`executed` and builds its
 answer from the entries that returns, so a retry with the same key answers what the first
 attempt did (or would have, had it not been cut off) and signs nothing new.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import anyio.to_thread
 from fastapi import Request
@@ -36,13 +34,6 @@ async def attempt_of(request: Request) -> Attempt | None:
     body = await request.body()  # already read for the route's model: cached
     query = request.url.query
     return Attempt(actor, key, fingerprint(request.method, request.url.path, query, body))
-
-
-async def entries_once(request: Request, node: Node, command: Callable[[], object]) -> list[Entry]:
-    """Run ``command`` once per key (in a worker thread) and return the entries it created."""
-    attempt = await attempt_of(request)
-    done = await anyio.to_thread.run_sync(node.keys.once, attempt, command)
-    return done.entries
 
 
 async def executed(request: Request, node: Node, command: Command) -> list[Entry]:

@@ -26,12 +26,12 @@ from openline.wiring import CurrentNode
 router = APIRouter()
 
 
-@router.post("/notifications", status_code=201, openapi_extra=bound("notify"))
+@router.post("/notifications", status_code=201, openapi_extra=bound("notify", Notify))
 async def notify(node: CurrentNode, request: Request, body: Notify) -> dict[str, Any]:
     return node.notices.sent(await executed(request, node, body))
 
 
-@router.post("/incidents", status_code=201, openapi_extra=bound("report-incident"))
+@router.post("/incidents", status_code=201, openapi_extra=bound("report-incident", ReportIncident))
 async def incident(node: CurrentNode, request: Request, body: ReportIncident) -> dict[str, Any]:
     return node.notices.sent(await executed(request, node, body))
 
@@ -58,7 +58,7 @@ async def notification(node: CurrentNode, ref: str) -> dict[str, Any]:
     return shown
 
 
-@router.post("/desk-checks", status_code=201, openapi_extra=bound("desk-check"))
+@router.post("/desk-checks", status_code=201, openapi_extra=bound("desk-check", DeskCheck))
 async def desk_check(
     node: CurrentNode, request: Request, body: DeskCheck | None = None
 ) -> dict[str, Any]:

@@ -8,13 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, cast
 
-import orjson
-from anyio.to_thread import run_sync
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from openline.api.access import Caller, authorize
-from openline.api.acts import ACTS
 from openline.console import views
 from openline.console.auth import Guard, Signed
 from openline.console.templating import render
@@ -42,13 +38,6 @@ class Console:
     ) -> Response:
         context.setdefault("party", self.node.party)
         return page(signed, template, status, **context)
-
-    async def authorized(
-        self, signed: Signed, act: str, body: dict[str, Any], params: dict[str, str] | None = None
-    ) -> None:
-        """The role check of the act this form performs, from the one table of acts."""
-        needed = await run_sync(ACTS[act].action, self.node, orjson.dumps(body), params or {})
-        authorize(Caller(signed.officer), needed)
 
 
 async def console_of(request: Request) -> Console:

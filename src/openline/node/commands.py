@@ -6,8 +6,11 @@ validates its forms with it, and the CLI sends it as JSON. :func:`execute` runs 
 the officer who acts, runs the command once per idempotency key under the node's lock, and
 returns the entries it signed, from which every adapter builds its answer.
 
-What the acting officer's role must allow is the act the adapter's route is bound to
-(``openline.api.acts``), checked before the body is even read.
+Each command declares what the acting officer's role must allow (:meth:`Command.action`),
+and :func:`execute` checks it before anything else: the level rule (minister-level work is
+an approver's) is a command's, wherever the command comes from. An adapter's route is also
+bound to an act (``openline.api.acts``), the floor its role check applies before the body is
+read.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationInfo
 
 from openline.core.errors import EncodingError
+from openline.core.roles import AccountError, Action, require
 from openline.core.timefmt import parse_user_time
 from openline.node.errors import CommandError
 from openline.node.idempotency import Attempt, Done
@@ -51,8 +55,9 @@ def _when(value: Any, info: ValidationInfo) -> Any:
     return parse_when(value, info.field_name or "time") if isinstance(value, str) else value
 
 
-When = Annotated[datetime, BeforeValidator(_when)]
-"""A time: from the API as text (``invalid-time`` names the field), from Python as is."""
+When = Annotated[datetime, Strict(), BeforeValidator(_when)]
+"""A time: from the API as text (``invalid-time`` names the field), from Python as is. Strict:
+a number is refused, not read as seconds since 1970."""
 
 
 class Command(BaseModel):
@@ -62,6 +67,14 @@ class Command(BaseModel):
 
     DEFAULT_OFFICER: ClassVar[str | None] = DUTY_OFFICER
     """Who the entry names when the operator's request names no officer (None: no one)."""
+
+    ACTION: ClassVar[Action] = Action.SEND
+    """What the acting officer's role must allow, unless :meth:`action` says more."""
+
+    def action(self, node: Node) -> Action:
+        """What the acting officer's role must allow for this command (with ``node``'s
+        records at hand, for a rule that depends on what is stored)."""
+        return self.ACTION
 
     def given_officer(self) -> str | None:
         """The ``officer`` the request gave, or None if it left the field to its default."""
@@ -86,6 +99,21 @@ class Actor:
 
     officer: Officer | None = None
 
+    def authorize(self, action: Action) -> None:
+        """Refuse an officer whose role does not allow ``action`` (the operator may do all).
+
+        Raises:
+            CommandError: 403, with the role table's code.
+        """
+        if self.officer is None:
+            return
+        try:
+            require(self.officer.role, action)
+        except AccountError as error:
+            raise CommandError(
+                f"{self.officer.username}: {error}", code=error.code, status=403
+            ) from error
+
     def names(self, given: str | None, default: str | None) -> str | None:
         """The officer to write in the entries: an officer always signs as themself (a
         body naming someone else is refused); the operator signs as the body says, or as
@@ -109,7 +137,9 @@ class Actor:
 def execute(node: Node, command: Command, actor: Actor, attempt: Attempt | None) -> Done:
     """Run ``command`` as ``actor``, once per idempotency key (``attempt``; None: unkeyed).
 
-    Blocking: adapters call it in a worker thread.
+    The officer's role is checked first, so a refused command stores nothing, not even
+    its key. Blocking: adapters call it in a worker thread.
     """
+    actor.authorize(command.action(node))
     officer = actor.names(command.given_officer(), command.DEFAULT_OFFICER)
     return node.keys.once(attempt, lambda: command.run(node, officer))

@@ -1,23 +1,22 @@
-"""Application commands for contact requests and requests for explanation.
+"""Contact requests and requests for explanation on one node: the acts behind the commands
+of ``openline.node.request_commands``, and the folded requests they read.
 
-Each command builds a body, lets the core validate and sign it (the same schema a peer's
+Each act builds a body, lets the core validate and sign it (the same schema a peer's
 node applies at its door), and appends it through :meth:`Node.append`. Before answering,
-a command folds the request's current state, so that an officer is told at once that a
+an act folds the request's current state, so that an officer is told at once that a
 request is already withdrawn or answered instead of signing an answer the fold will ignore.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from openline.core.contact import DEFAULT_EXPLAIN_HOURS, FORMATS, LEVELS
+from openline.core.contact import FORMATS
 from openline.core.entry import Entry
 from openline.core.obligations import evidence_covers
 from openline.core.paging import Page, decode_cursor, encode_cursor
-from openline.core.precedence import PRECEDENCES
 from openline.core.requests import TRANSITIONS, RequestView
 from openline.core.timefmt import format_time
 from openline.node.errors import (
@@ -29,12 +28,20 @@ from openline.node.errors import (
     page_size,
 )
 from openline.node.projections import request_from_row
+from openline.node.request_commands import (
+    ANSWER_FIELDS,
+    UPDATE_FIELDS,
+    Answer,
+    Explain,
+    NewRequest,
+    Update,
+    slot_json,
+)
 from openline.store import projection as folds
 
 if TYPE_CHECKING:
     from openline.node.app import Node
 
-Slot = tuple[datetime, datetime]
 REQUESTS_LIST = "requests"
 _KEY = (str, str)  # (signed time, id)
 P = ParamSpec("P")
@@ -55,106 +62,6 @@ def serialized(
     return locked
 
 
-def _slot(slot: Slot, now: datetime, what: str = "slot") -> dict[str, str]:
-    start, end = slot
-    if end <= start:
-        raise invalid(
-            f"{what} {format_time(start)}/{format_time(end)} ends before it starts", "invalid-slot"
-        )
-    if end <= now:
-        raise invalid(
-            f"{what} {format_time(start)}/{format_time(end)} is in the past", "slot-in-past"
-        )
-    return {"start": format_time(start), "end": format_time(end)}
-
-
-@dataclass(frozen=True, slots=True)
-class Official:
-    name: str
-    title: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"name": self.name, "title": self.title}
-
-
-@dataclass(frozen=True, slots=True)
-class NewRequest:
-    """A contact request as an officer fills it in."""
-
-    to: str
-    format: str
-    level: str
-    subject: str
-    from_official: Official
-    to_official: Official
-    slots: Sequence[Slot]
-    respond_by: datetime
-    precedence: str = "routine"
-    lang: str = "en"
-    officer: str = "duty officer"
-    agenda: str | None = None
-    location: str | None = None
-    series: str | None = None
-
-    def body(self, now: datetime) -> dict[str, Any]:
-        choice(self.format, FORMATS, "format", "invalid-format")
-        choice(self.level, LEVELS, "level", "invalid-level")
-        choice(self.precedence, PRECEDENCES, "precedence", "invalid-precedence")
-        if not self.slots:
-            raise invalid("propose at least one slot (--slot START/END)", "no-slot")
-        if self.respond_by <= now:
-            raise invalid(
-                f"respond-by {format_time(self.respond_by)} is not in the future", "respond-by-past"
-            )
-        body: dict[str, Any] = {
-            "format": self.format,
-            "level": self.level,
-            "from_official": self.from_official.to_json(),
-            "to_official": self.to_official.to_json(),
-            "subject": self.subject,
-            "slots": [_slot(slot, now, f"slot {n}") for n, slot in enumerate(self.slots, 1)],
-            "respond_by": format_time(self.respond_by),
-            "precedence": self.precedence,
-            "lang": language_tag(self.lang),
-            "officer": self.officer,
-        }
-        for key in ("agenda", "location", "series"):
-            value = getattr(self, key)
-            if value is not None:
-                body[key] = value
-        return body
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A response to a contact request, or a reply to a request for explanation."""
-
-    answer: str  # accept | decline | counter | defer | reply
-    slot: int | None = None
-    reason: str | None = None
-    conditions: Sequence[str] = ()
-    slots: Sequence[Slot] = ()
-    format: str | None = None
-    until: datetime | None = None
-    text: str | None = None
-    note: str | None = None
-    officer: str = "duty officer"
-    lang: str = "en"
-
-
-@dataclass(frozen=True, slots=True)
-class Update:
-    """What became of a contact request: scheduled, held, cancelled or withdrawn."""
-
-    status: str
-    slot: Slot | None = None
-    summary: str | None = None
-    reason: str | None = None
-    note: str | None = None
-    officer: str = "duty officer"
-    lang: str = "en"
-
-
 _DONE = {
     "accept": "accepted",
     "decline": "declined",
@@ -168,8 +75,8 @@ _DONE = {
 }
 """How an event reads in "it cannot be … now"."""
 
-ANSWERS = ("accept", "decline", "counter", "defer", "reply")
-UPDATES = ("scheduled", "held", "cancelled", "withdrawn")
+ANSWERS = tuple(ANSWER_FIELDS)
+UPDATES = tuple(UPDATE_FIELDS)
 _UPDATE_EVENTS = {
     "scheduled": "schedule",
     "held": "hold",
@@ -340,29 +247,9 @@ class Contacts:
         (entry,) = self.node.append(new.to, [("contact.request", body, ())])
         return entry
 
-    def explain(
-        self,
-        to: str,
-        subject: str,
-        text: str,
-        *,
-        within_hours: int = DEFAULT_EXPLAIN_HOURS,
-        refs: Sequence[str] = (),
-        precedence: str = "priority",
-        lang: str = "en",
-        officer: str = "duty officer",
-    ) -> Entry:
-        self.node.peer(to)
-        choice(precedence, PRECEDENCES, "precedence", "invalid-precedence")
-        body = {
-            "subject": subject,
-            "text": text,
-            "reply_within_hours": within_hours,
-            "precedence": precedence,
-            "lang": language_tag(lang),
-            "officer": officer,
-        }
-        (entry,) = self.node.append(to, [("explain.request", body, tuple(refs))])
+    def explain(self, ask: Explain) -> Entry:
+        self.node.peer(ask.to)
+        (entry,) = self.node.append(ask.to, [("explain.request", ask.body(), tuple(ask.refs))])
         return entry
 
     @serialized
@@ -401,7 +288,7 @@ class Contacts:
                 )
             if answer.slots:
                 body["slots"] = [
-                    _slot(slot, now, f"slot {n}") for n, slot in enumerate(answer.slots, 1)
+                    slot_json(slot, now, f"slot {n}") for n, slot in enumerate(answer.slots, 1)
                 ]
             if answer.format is not None:
                 body["format"] = choice(answer.format, FORMATS, "format", "invalid-format")
@@ -443,7 +330,7 @@ class Contacts:
         if update.status == "scheduled":
             if update.slot is None:
                 raise invalid("scheduled needs the agreed --slot START/END", "no-slot")
-            body["slot"] = _slot(update.slot, self.node.clock())
+            body["slot"] = slot_json(update.slot, self.node.clock())
         elif update.status == "held":
             body["summary"] = update.summary
         elif update.status == "cancelled" or update.reason is not None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from openline.core.precedence import PRECEDENCES
+from openline.core.roles import Action, action_for_level
 from openline.core.schema import LANGUAGE_TAG
 from openline.node.commands import Command, Short
 from openline.node.errors import CommandError
@@ -94,6 +95,11 @@ class Acknowledge(AckAs):
     request received (for a request, acknowledging is a read receipt)."""
 
     entry_id: str
+
+    def action(self, node: Node) -> Action:
+        # Acknowledging a request is its read receipt: the request's level rule holds.
+        view = node.contacts.find(self.entry_id)
+        return action_for_level(None if view is None else view.level)
 
     def run(self, node: Node, officer: str | None) -> object:
         return node.ack(self.entry_id, officer or "admin")

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from openline.api.acts import bound
-from openline.api.requests import RequestIn
 from openline.console.auth import (
     Signed,
 )
@@ -37,6 +36,7 @@ from openline.node.errors import CommandError
 from openline.node.hotline import SendMessage
 from openline.node.idempotency import Attempt, Done, fingerprint, officer_actor, parse_key
 from openline.node.notices import Notify
+from openline.node.request_commands import NewRequest
 
 router = APIRouter()
 
@@ -114,7 +114,10 @@ def catalogue_message_spec(console: Console, values: dict[str, Any]) -> dict[str
     }
 
 
-@router.post("/compose/{form}", openapi_extra=bound("compose"))
+@router.post(
+    "/compose/{form}",
+    openapi_extra=bound("compose", SendMessage, NewRequest, Notify, SendCatalogueMessage),
+)
 async def send(console: CurrentConsole, request: Request, form: str) -> Response:
     signed, fields = await console.posted(request)
     if form not in COMPOSE_FORMS:
@@ -172,11 +175,6 @@ async def send_form(
 ) -> tuple[list[dict[str, Any]], bool]:
     """Sign what the form asks, once per form token: the entries, and whether they were
     signed by an earlier sending of this same form."""
-    me = signed.officer.username
-
-    async def once(command: Callable[[], object]) -> Done:
-        done: Done = await run_sync(console.node.keys.once, attempt, command)
-        return done
 
     async def executed(command: Command) -> Done:
         done: Done = await run_sync(execute, console.node, command, Actor(signed.officer), attempt)
@@ -185,20 +183,15 @@ async def send_form(
     if form == "message":
         body = body_from_form(fields)
         sending = validated(SendMessage, body)
-        await console.authorized(signed, "send-message", body)
         done = await executed(sending)
         return [_sent(entry) for entry in done.entries], done.replayed
     if form == "request":
         body = one_recipient(body_from_form(fields))
-        request_model = validated(RequestIn, body)
-        await console.authorized(signed, "new-request", body)
-        new_request = request_model.command(me)
-        done = await once(lambda: console.node.contacts.request(new_request))
+        done = await executed(validated(NewRequest, body))
         return [_sent(entry) for entry in done.entries], done.replayed
     if form == "notification":
         body = body_from_form(fields)
         notification = validated(Notify, body)
-        await console.authorized(signed, "notify", body)
         done = await executed(notification)
         late = bool(console.node.notices.sent(done.entries).get("late_if_delivered_now"))
         return [_sent(entry) | {"late": late} for entry in done.entries], done.replayed
@@ -229,7 +222,6 @@ async def send_catalogue_message(
         # Only free text has a language; the agreed texts are in every language.
         body.pop("lang", None)
     message = validated(SendCatalogueMessage, body)
-    await console.authorized(signed, "send-catalogue-message", body)
     return await executed(message)
 
 

@@ -18,6 +18,8 @@ from openline.console.auth import (
     safe_next,
 )
 from openline.console.state import CurrentConsole
+from openline.node.commands import Actor, execute
+from openline.node.hotline import Acknowledge
 
 router = APIRouter()
 LIVE_SECONDS = 1.0
@@ -79,10 +81,12 @@ async def events(console: CurrentConsole, request: Request) -> Response:
     )
 
 
-@router.post("/ack/{entry_id}", openapi_extra=bound("acknowledge"))
+@router.post("/ack/{entry_id}", openapi_extra=bound("acknowledge", Acknowledge))
 async def acknowledge(console: CurrentConsole, request: Request, entry_id: str) -> Response:
     signed, fields = await console.posted(request)
-    await run_sync(console.node.ack, entry_id, signed.officer.username)
+    await run_sync(
+        execute, console.node, Acknowledge(entry_id=entry_id), Actor(signed.officer), None
+    )
     if "hx-request" in request.headers:
         floor = await run_sync(views.floor, console.node, console.floors)
         return console.show(signed, "_floor.html", floor=floor)

@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from openline.api.access import Caller, authorize
 from openline.api.acts import bound
-from openline.api.requests import AnswerIn
 from openline.console import views
 from openline.console.auth import (
     Signed,
@@ -26,7 +25,9 @@ from openline.console.forms import (
 from openline.console.state import Console, CurrentConsole
 from openline.core.contact import FORMATS, LEVELS
 from openline.core.roles import Action
+from openline.node.commands import Actor, execute
 from openline.node.errors import CommandError
+from openline.node.request_commands import Respond
 
 router = APIRouter()
 
@@ -90,18 +91,15 @@ async def request_page(console: CurrentConsole, request: Request, request_id: st
     return await request_view(console, await console.signed(request), request_id)
 
 
-@router.post("/requests/{request_id}/respond", openapi_extra=bound("answer-request"))
+@router.post("/requests/{request_id}/respond", openapi_extra=bound("answer-request", Respond))
 async def respond(console: CurrentConsole, request: Request, request_id: str) -> Response:
     signed, fields = await console.posted(request)
     await run_sync(
         console.node.contacts.view, request_id
     )  # 404 unknown-request before anything else
     try:
-        body = body_from_form(fields)
-        answer = validated(AnswerIn, body)
-        await run_sync(
-            console.node.contacts.respond, request_id, answer.command(signed.officer.username)
-        )
+        answer = validated(Respond, body_from_form(fields) | {"request_id": request_id})
+        await run_sync(execute, console.node, answer, Actor(signed.officer), None)
     except FormErrors as errors:
         placed = shown_beside(errors, [name for name, _value in fields])
         return await request_view(console, signed, request_id, 422, form_values(fields), placed)
