@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from openline.core.entry import Entry, sign_entry
 from openline.core.keys import PrivateKey
-from openline.core.kinds import KINDS
+from openline.core.kinds import KINDS, kinds_of_fold
 from openline.core.obligations import (
     ANSWERED_BY,
     PROVABLE_DEADLINES,
@@ -345,3 +345,10 @@ def test_answer_by_the_counterpart_answers(answer: Entry, asked: Entry) -> None:
 )
 def test_non_answers(answer: Entry, asked: Entry) -> None:
     assert not is_answer_to(answer, asked)
+
+
+def test_every_obligation_is_tracked_by_exactly_one_fold() -> None:
+    folds = [kinds_of_fold(fold) for fold in ("message", "request", "notice")]
+    assert all(folds), "every fold tracks some kind"
+    assert sum(len(kinds) for kinds in folds) == len(ANSWERED_BY)
+    assert frozenset().union(*folds) == frozenset(ANSWERED_BY)

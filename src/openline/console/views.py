@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from openline.core.entry import Entry
+from openline.core.kinds import kinds_of_fold
 from openline.core.notices import NoticeView
 from openline.core.notify import geometry_to_geojson
 from openline.core.paging import Page
@@ -169,7 +170,9 @@ def floor(node: Node, cache: FloorCache | None = None) -> Floor:
     return shown
 
 
-ACKABLE_KINDS = ("hotline.message", "notify.activity", "notify.incident", "desk.check")
+ACKABLE_KINDS = tuple(sorted(kinds_of_fold("message") | kinds_of_fold("notice")))
+"""What the floor's ``a`` key answers: hotline messages and notices (a request is answered
+on its own page, through its state machine)."""
 
 
 def live_stamp(node: Node) -> str:

@@ -1,4 +1,5 @@
-"""The kinds of entry, each with a strict body schema and the rule for its refs.
+"""The kinds of entry, each with a strict body schema, the rule for its refs, and what it is
+owed: the one table of kinds, from which every other list of kinds is derived.
 
 A kind that answers another (an acknowledgement answers a message, a response answers a
 contact request) names the kinds it may ref. With ``ref_scope="received"`` its refs must
@@ -7,6 +8,11 @@ point into the *counterpart's* log: one can only answer what one has received. W
 meeting was held). The receiver checks this against its own transcript (``link.check_refs``;
 docs/architecture.md, "Links, logs and entries"), so an answer to something never sent is
 refused at the door.
+
+A kind that expects an answer says so in its :class:`Owed`: the kinds whose entries
+discharge it, its deadline rule (``core.deadlines``), whether that deadline follows from
+signed data alone (so a third party can check a proof of non-answer), and which fold tracks
+it. ``ANSWERED_BY``, ``PROVABLE_DEADLINES`` and the kinds of each fold are read from here.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any, Literal
 
 from openline.core import catalogue, contact, notify
 from openline.core.canonical import MAX_SAFE_INTEGER
+from openline.core.deadlines import DueRule, after_delivery, at_field, objective_after_delivery
 from openline.core.errors import EntryError
 from openline.core.precedence import PRECEDENCES
 from openline.core.schema import (
@@ -33,9 +40,27 @@ MAX_NAME_LENGTH = 200
 MAX_CATALOGUE_REFS = 4
 
 
+Fold = Literal["message", "request", "notice"]
+"""Which fold tracks an obligation: hotline messages (acknowledged), requests (answered
+through a state machine), notices (notifications, incident reports, desk checks:
+acknowledged or answered once)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """What an entry of a kind is owed, and by when."""
+
+    by: frozenset[str]
+    """The kinds whose entries discharge it."""
+    due: DueRule
+    fold: Fold
+    provable: bool = True
+    """True when the deadline follows from signed data alone (a non-answer is provable)."""
+
+
 @dataclass(frozen=True, slots=True)
 class KindSpec:
-    """What a kind's body must look like and what its refs may point at."""
+    """What a kind's body must look like, what its refs may point at, and what it is owed."""
 
     name: str
     validate_body: Callable[[Mapping[str, Any]], None]
@@ -45,6 +70,7 @@ class KindSpec:
     ref_scope: Literal["received", "link"] = "received"
     # True for a body that only the author of the ref'd entry may write (a withdrawal).
     author_only: Callable[[Mapping[str, Any]], bool] | None = None
+    owed: Owed | None = None
 
 
 def _hotline_message(body: Mapping[str, Any]) -> None:
@@ -79,10 +105,20 @@ def _hotline_ack(body: Mapping[str, Any]) -> None:
     require_text(body, "officer", where, max_length=MAX_NAME_LENGTH)
 
 
+_ACKED_WITHIN_MINUTES = Owed(
+    frozenset({"notify.ack"}), after_delivery("ack_within_minutes", "minutes"), "notice"
+)
+
 KINDS: Mapping[str, KindSpec] = {
     spec.name: spec
     for spec in (
-        KindSpec("hotline.message", _hotline_message),
+        KindSpec(
+            "hotline.message",
+            _hotline_message,
+            owed=Owed(
+                frozenset({"hotline.ack"}), objective_after_delivery, "message", provable=False
+            ),
+        ),
         KindSpec(
             "hotline.ack",
             _hotline_ack,
@@ -90,7 +126,11 @@ KINDS: Mapping[str, KindSpec] = {
             min_refs=1,
             max_refs=1,
         ),
-        KindSpec("contact.request", contact.contact_request),
+        KindSpec(
+            "contact.request",
+            contact.contact_request,
+            owed=Owed(frozenset({"contact.response"}), at_field("respond_by"), "request"),
+        ),
         KindSpec(
             "contact.response",
             contact.contact_response,
@@ -108,7 +148,16 @@ KINDS: Mapping[str, KindSpec] = {
             author_only=lambda body: body.get("status") == "withdrawn",
         ),
         # May ref what it asks about (an incident report, a notification) on the same link.
-        KindSpec("explain.request", contact.explain_request, max_refs=4),
+        KindSpec(
+            "explain.request",
+            contact.explain_request,
+            max_refs=4,
+            owed=Owed(
+                frozenset({"explain.response"}),
+                after_delivery("reply_within_hours", "hours"),
+                "request",
+            ),
+        ),
         KindSpec(
             "explain.response",
             contact.explain_response,
@@ -123,8 +172,8 @@ KINDS: Mapping[str, KindSpec] = {
             min_refs=1,
             max_refs=1,
         ),
-        KindSpec("notify.activity", notify.notify_activity),
-        KindSpec("notify.incident", notify.notify_incident),
+        KindSpec("notify.activity", notify.notify_activity, owed=_ACKED_WITHIN_MINUTES),
+        KindSpec("notify.incident", notify.notify_incident, owed=_ACKED_WITHIN_MINUTES),
         KindSpec(
             "notify.ack",
             notify.notify_ack,
@@ -132,7 +181,15 @@ KINDS: Mapping[str, KindSpec] = {
             min_refs=1,
             max_refs=1,
         ),
-        KindSpec("desk.check", notify.desk_check),
+        KindSpec(
+            "desk.check",
+            notify.desk_check,
+            owed=Owed(
+                frozenset({"desk.answer"}),
+                after_delivery("answer_within_seconds", "seconds"),
+                "notice",
+            ),
+        ),
         KindSpec(
             "desk.answer",
             notify.desk_answer,
@@ -169,3 +226,22 @@ def validate_body(kind: str, body: object) -> None:
     """
     spec = kind_spec(kind)
     spec.validate_body(require_object(body, f"{kind} body"))
+
+
+def _owing() -> dict[str, Owed]:
+    return {name: spec.owed for name, spec in KINDS.items() if spec.owed is not None}
+
+
+OWED: Mapping[str, Owed] = _owing()
+"""For each kind that creates an obligation, what it is owed."""
+
+ANSWERED_BY: Mapping[str, frozenset[str]] = {name: owed.by for name, owed in OWED.items()}
+"""For each kind that creates an obligation, the kinds whose entries discharge it."""
+
+PROVABLE_DEADLINES = frozenset(name for name, owed in OWED.items() if owed.provable)
+"""Kinds whose deadline follows from signed data alone."""
+
+
+def kinds_of_fold(fold: Fold) -> frozenset[str]:
+    """The kinds whose obligations the fold ``fold`` tracks."""
+    return frozenset(name for name, owed in OWED.items() if owed.fold == fold)

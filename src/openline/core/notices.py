@@ -27,11 +27,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from openline.core.entry import Entry
+from openline.core.kinds import kinds_of_fold
 from openline.core.notify import is_late, lead_time
 from openline.core.obligations import ANSWERED_BY, DeliveryTimes, deadline
 from openline.core.timefmt import format_time, parse_time
 
-NOTICE_KINDS = frozenset({"notify.activity", "notify.incident", "desk.check"})
+NOTICE_KINDS = kinds_of_fold("notice")
 ANSWER_KINDS = frozenset().union(*(ANSWERED_BY[kind] for kind in NOTICE_KINDS))
 STATES: tuple[str, ...] = ("pending", "delivered", "overdue", "acknowledged", "acknowledged-late")
 DESK_STATES: tuple[str, ...] = ("never-checked", "checking", "answering", "not-answering")

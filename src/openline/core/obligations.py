@@ -8,6 +8,9 @@ desk check a human's answer within its ``answer_within_seconds`` (design note 19
 deadline runs from **delivery**, the time of the recipient's first cosignature covering
 the entry, so that a message stuck behind a down line is not held against its recipient.
 
+What each kind is owed, and its deadline rule, are declared with the kind
+(``core.kinds.KINDS``, rules from ``core.deadlines``); this module applies them.
+
 Deadlines that a third party must be able to check (in a non-answer proof) come only from
 signed data: the request's body and the recipient's cosignature. Hotline objectives are
 node configuration, so hotline messages are tracked but not provably unanswered.
@@ -16,27 +19,23 @@ node configuration, so hotline messages are tracked but not provably unanswered.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
+from openline.core.deadlines import Objectives
 from openline.core.entry import Entry
-from openline.core.precedence import Precedence
+from openline.core.kinds import ANSWERED_BY, OWED, PROVABLE_DEADLINES
 from openline.core.timefmt import parse_time
 
-ANSWERED_BY: Mapping[str, frozenset[str]] = {
-    "hotline.message": frozenset({"hotline.ack"}),
-    "contact.request": frozenset({"contact.response"}),
-    "explain.request": frozenset({"explain.response"}),
-    "notify.activity": frozenset({"notify.ack"}),
-    "notify.incident": frozenset({"notify.ack"}),
-    "desk.check": frozenset({"desk.answer"}),
-}
-"""For each kind that creates an obligation, the kinds whose entries discharge it."""
-
-PROVABLE_DEADLINES = frozenset(
-    {"contact.request", "explain.request", "notify.activity", "notify.incident", "desk.check"}
-)
-"""Kinds whose deadline follows from signed data alone (see the module docstring)."""
+__all__ = [
+    "ANSWERED_BY",
+    "PROVABLE_DEADLINES",
+    "DeliveryTimes",
+    "deadline",
+    "evidence_covers",
+    "expects_answer",
+    "is_answer_to",
+]
 
 
 def expects_answer(entry: Entry) -> bool:
@@ -58,7 +57,7 @@ def is_answer_to(answer: Entry, request: Entry) -> bool:
 def deadline(
     request: Entry,
     delivered_at: datetime | None,
-    objectives: Mapping[Precedence, timedelta] | None = None,
+    objectives: Objectives | None = None,
 ) -> datetime | None:
     """When the answer to ``request`` is due; None while a relative deadline cannot start.
 
@@ -66,28 +65,10 @@ def deadline(
         ValueError: ``request`` expects no answer, or is a hotline message and no
             ``objectives`` were given.
     """
-    body = request.body
-    if request.kind == "contact.request":
-        return parse_time(body["respond_by"])
-    if request.kind == "explain.request":
-        if delivered_at is None:
-            return None
-        return delivered_at + timedelta(hours=body["reply_within_hours"])
-    if request.kind in ("notify.activity", "notify.incident"):
-        if delivered_at is None:
-            return None
-        return delivered_at + timedelta(minutes=body["ack_within_minutes"])
-    if request.kind == "desk.check":
-        if delivered_at is None:
-            return None
-        return delivered_at + timedelta(seconds=body["answer_within_seconds"])
-    if request.kind == "hotline.message":
-        if objectives is None:
-            raise ValueError("a hotline message's deadline needs the acknowledgement objectives")
-        if delivered_at is None:
-            return None
-        return delivered_at + objectives[Precedence(body["precedence"])]
-    raise ValueError(f"a {request.kind} expects no answer")
+    owed = OWED.get(request.kind)
+    if owed is None:
+        raise ValueError(f"a {request.kind} expects no answer")
+    return owed.due(request.body, delivered_at, objectives)
 
 
 def evidence_covers(due: str | None, evidence_until: int | None) -> bool:

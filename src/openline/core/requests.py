@@ -27,10 +27,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from openline.core.entry import Entry
+from openline.core.kinds import kinds_of_fold
 from openline.core.obligations import DeliveryTimes
 from openline.core.timefmt import format_time, parse_time
 
-REQUEST_KINDS = frozenset({"contact.request", "explain.request"})
+REQUEST_KINDS = kinds_of_fold("request")
 FOLLOW_UP_KINDS = frozenset(
     {"contact.response", "contact.update", "explain.response", "receipt.read"}
 )

@@ -35,6 +35,8 @@ from openline.core.link import (
 )
 from openline.core.merkle import Frontier
 from openline.core.note import NoteSigner
+from openline.core.notices import NOTICE_KINDS
+from openline.core.requests import REQUEST_KINDS
 from openline.core.timefmt import format_time, parse_time
 from openline.node import projections
 from openline.node.catalogues import Catalogues
@@ -341,9 +343,9 @@ class Node:
         if target is None:
             raise CommandError(f"no entry {entry_id}", code="unknown-entry", status=404)
         received = target.recipient == self.party
-        if target.kind in ("contact.request", "explain.request") and received:
+        if target.kind in REQUEST_KINDS and received:
             return self.contacts.read(entry_id, officer)  # for a request, acknowledging is reading
-        if target.kind in ("notify.activity", "notify.incident", "desk.check") and received:
+        if target.kind in NOTICE_KINDS and received:
             return self.notices.acknowledge(Entry.from_leaf(target.leaf), officer)
         if target.kind != "hotline.message" or not received:
             raise CommandError(

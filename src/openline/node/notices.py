@@ -21,7 +21,7 @@ from pydantic import Field, StrictInt
 
 from openline.core.entry import Entry
 from openline.core.errors import EntryError
-from openline.core.notices import NoticeView
+from openline.core.notices import NOTICE_KINDS, NoticeView
 from openline.core.notify import (
     ACTIVITIES,
     CATEGORIES,
@@ -31,7 +31,7 @@ from openline.core.notify import (
     geometry_to_geojson,
     is_late,
 )
-from openline.core.obligations import evidence_covers
+from openline.core.obligations import ANSWERED_BY, evidence_covers
 from openline.core.paging import Page, decode_cursor, encode_cursor
 from openline.core.precedence import PRECEDENCES, Precedence
 from openline.core.timefmt import format_time, parse_time
@@ -50,7 +50,9 @@ from openline.store import projection as folds
 if TYPE_CHECKING:
     from openline.node.app import Node
 
-NOTIFY_KINDS = ("notify.activity", "notify.incident")
+NOTIFY_KINDS = tuple(sorted(k for k in NOTICE_KINDS if "notify.ack" in ANSWERED_BY[k]))
+"""The notifications (activity notifications, incident reports): the notices an officer
+acknowledges with a ``notify.ack``, as opposed to the desk checks a ``desk.answer`` answers."""
 MAX_OVERDUE = 200  # overdue acknowledgements alarmed at once; the floor counts the rest
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Row
 
 from openline.core.entry import Entry
 from openline.core.hotline import MessageView, message_view
+from openline.core.kinds import kinds_of_fold
 from openline.core.notices import (
     ANSWER_KINDS as NOTICE_ANSWER_KINDS,
 )
@@ -50,7 +51,7 @@ CACHE_VERSION = "3"
 """Bumped whenever a cache's shape or meaning changes: a node whose recorded version
 differs rebuilds its caches from the transcript when it opens."""
 
-ITEM_KINDS = frozenset({"hotline.message"}) | REQUEST_KINDS | NOTICE_KINDS
+ITEM_KINDS = kinds_of_fold("message") | REQUEST_KINDS | NOTICE_KINDS
 """Kinds that create something owed an answer: each has a row of its own."""
 ANSWERING_KINDS = frozenset({"hotline.ack"}) | FOLLOW_UP_KINDS | NOTICE_ANSWER_KINDS
 """Kinds that change the row of an item they ref."""
