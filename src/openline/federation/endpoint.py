@@ -107,7 +107,7 @@ async def checkpoint(node: CurrentNode, sender: str, recipient: str, request: Re
     latest = node.store.latest_checkpoint(sender, recipient)
     if latest is None:
         return error_response(404, "no-checkpoint", f"no checkpoint of {sender}→{recipient}")
-    size, _, note = latest
+    size, note = latest.size, latest.note
     lines = [c.line for c in node.store.cosignatures(sender, recipient, size=size)]
     return JSONResponse(
         {

@@ -78,8 +78,8 @@ class Catalogues:
         pinned = self._pinned
         if pinned is None:
             pinned = {
-                digest: parse_catalogue(document)
-                for digest, document, _ in self.node.store.catalogue_documents()
+                stored.hash: parse_catalogue(stored.document)
+                for stored in self.node.store.catalogue_documents()
             }
             self._pinned = pinned
         return pinned
@@ -136,7 +136,9 @@ class Catalogues:
         pinned that this node has not (``offered_by_peers``)."""
         ours, theirs = self._pin_entries()
         pinned = self.pinned()
-        pinned_at = {digest: at for digest, _, at in self.node.store.catalogue_documents()}
+        pinned_at = {
+            stored.hash: stored.pinned_at for stored in self.node.store.catalogue_documents()
+        }
         catalogues = [
             {
                 **self.summary(catalogue),

@@ -82,8 +82,8 @@ def request_counts(node: Node, now: datetime) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {"out": {}, "in": {}}
     with node.store.read() as connection:
         rows = folds.request_counts(connection, node.party, format_time(now))
-    for direction, state, count in rows:
-        counts[direction][state] = count
+    for row in rows:
+        counts[row.direction][row.state] = row.total
     return counts
 
 

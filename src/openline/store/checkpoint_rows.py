@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import Connection, select
 
 from openline.core.checkpoint import Checkpoint
 from openline.store import schema
 from openline.store.connections import Transactions
 from openline.store.inserts import insert_ignoring_duplicates, next_seen
+
+
+class LatestCheckpoint(NamedTuple):
+    """A log's largest stored checkpoint: its size, root hash and signed note."""
+
+    size: int
+    root: bytes
+    note: bytes
 
 
 class CheckpointRows(Transactions):
@@ -41,7 +51,7 @@ class CheckpointRows(Transactions):
                 )
             ).scalar()
 
-    def latest_checkpoint(self, sender: str, recipient: str) -> tuple[int, bytes, bytes] | None:
+    def latest_checkpoint(self, sender: str, recipient: str) -> LatestCheckpoint | None:
         table = schema.checkpoints
         with self.read() as connection:
             row = connection.execute(
@@ -50,4 +60,4 @@ class CheckpointRows(Transactions):
                 .order_by(table.c.size.desc())
                 .limit(1)
             ).first()
-        return None if row is None else (int(row.size), row.root, row.note)
+        return None if row is None else LatestCheckpoint(int(row.size), row.root, row.note)

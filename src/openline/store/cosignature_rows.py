@@ -184,23 +184,6 @@ class CosignatureRows(Transactions):
             rows = connection.execute(query.order_by(table.c.size, table.c.timestamp))
             return [_cosignature(row) for row in rows]
 
-    def latest_cosigned(self, sender: str, recipient: str, cosigner: str) -> tuple[int, int] | None:
-        """The largest size ``cosigner`` has cosigned of the log, with the latest time it
-        did so: ``(size, timestamp)``, or None. One index lookup."""
-        table = schema.cosignatures
-        with self.read() as connection:
-            row = connection.execute(
-                select(table.c.size, table.c.timestamp)
-                .where(
-                    table.c.log_sender == sender,
-                    table.c.log_recipient == recipient,
-                    table.c.cosigner == cosigner,
-                )
-                .order_by(table.c.size.desc(), table.c.timestamp.desc())
-                .limit(1)
-            ).first()
-        return None if row is None else (int(row.size), int(row.timestamp))
-
     def cosigned_size(self, sender: str, recipient: str, cosigner: str) -> int:
         """The largest size of the log that ``cosigner`` has cosigned (0 when none)."""
         value = self._latest_cosigned("size", sender, recipient, cosigner)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import delete, insert, select
 
@@ -17,6 +18,12 @@ class PinnedPeer:
     party: str
     card: Card
     url: str
+    pinned_at: str
+
+
+class PinnedDocument(NamedTuple):
+    hash: str
+    document: bytes  # canonical JSON
     pinned_at: str
 
 
@@ -61,7 +68,7 @@ class PinnedRows(Transactions):
         with self.write() as connection:
             return insert_if_absent(connection, schema.catalogues, "hash", values)
 
-    def catalogue_documents(self) -> list[tuple[str, bytes, str]]:
+    def catalogue_documents(self) -> list[PinnedDocument]:
         """Every pinned catalogue as (hash, canonical bytes, pinned_at), oldest first."""
         table = schema.catalogues
         with self.read() as connection:
@@ -70,4 +77,4 @@ class PinnedRows(Transactions):
                     table.c.pinned_at, table.c.hash
                 )
             ).all()
-        return [(row.hash, bytes(row.document), row.pinned_at) for row in rows]
+        return [PinnedDocument(row.hash, bytes(row.document), row.pinned_at) for row in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Row, and_, case, delete, func, insert, or_, select, tuple_
 
@@ -66,14 +66,20 @@ def request_state_at(now: str) -> Any:
     )
 
 
-def request_counts(connection: Connection, party: str, now: str) -> list[tuple[str, str, int]]:
+class RequestCount(NamedTuple):
+    direction: str  # in | out
+    state: str  # at the time asked
+    total: int
+
+
+def request_counts(connection: Connection, party: str, now: str) -> list[RequestCount]:
     """(direction, state at ``now``, count) over every request of this node."""
     state = request_state_at(now).label("state_now")
     direction = case((requests.c.requester == party, "out"), else_="in").label("direction")
     rows = connection.execute(
         select(direction, state, func.count()).group_by(direction, state)
     ).all()
-    return [(str(row[0]), str(row[1]), int(row[2])) for row in rows]
+    return [RequestCount(str(row[0]), str(row[1]), int(row[2])) for row in rows]
 
 
 def overdue_requests(connection: Connection, now: str, limit: int) -> list[Row[Any]]:
