@@ -30,6 +30,7 @@ from openline.cli_support import (
     page_params,
     print_json,
 )
+from openline.core.kinds import Kind
 
 app = typer.Typer()
 
@@ -261,7 +262,7 @@ def notifications(
         body = group["body"]
         what = (
             label("activity", body["activity"], reader)
-            if group["kind"] == "notify.activity"
+            if group["kind"] == Kind.NOTIFY_ACTIVITY
             else label("category", body["category"], reader)
         )
         table.append(  # what a peer wrote is shown as text, its controls replaced

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from openline.core.entry import Entry
-from openline.core.kinds import kinds_of_fold
+from openline.core.kinds import Kind, kinds_of_fold
 from openline.core.notices import NoticeView
 from openline.core.notify import geometry_to_geojson
 from openline.core.paging import Page
@@ -207,7 +207,7 @@ def _message_item(row: Any, party: str, now: datetime) -> FloorItem:
     acked = row.ack_id is not None
     return FloorItem(
         id=row.id,
-        kind="hotline.message",
+        kind=Kind.HOTLINE_MESSAGE,
         direction="in" if incoming else "out",
         counterpart=row.sender if incoming else row.recipient,
         precedence=row.precedence,
@@ -267,9 +267,9 @@ def _request_item(request: RequestView, party: str) -> FloorItem:
 
 
 def _notice_subject(kind: str, body: Mapping[str, Any]) -> str:
-    if kind == "notify.activity":
+    if kind == Kind.NOTIFY_ACTIVITY:
         return str(body.get("title", ""))
-    if kind == "notify.incident":
+    if kind == Kind.NOTIFY_INCIDENT:
         return str(body.get("label") or body.get("category", ""))
     return ""  # a desk check has no subject: its kind says it all
 
@@ -367,7 +367,7 @@ def map_features(node: Node) -> dict[str, Any]:
         first = min(copies, key=lambda view: view.time)
         body = first.body
         states = sorted({copy.state(now) for copy in copies})
-        if first.kind == "notify.activity":
+        if first.kind == Kind.NOTIFY_ACTIVITY:
             geometry, radius = _area(body["area"])
             start, end = body.get("start"), body.get("end")
             title = str(body.get("title", ""))
@@ -381,7 +381,7 @@ def map_features(node: Node) -> dict[str, Any]:
                 "geometry": geometry,
                 "properties": {
                     "id": first.id,
-                    "kind": "activity" if first.kind == "notify.activity" else "incident",
+                    "kind": "activity" if first.kind == Kind.NOTIFY_ACTIVITY else "incident",
                     "title": title,
                     "sender": first.sender,
                     "recipients": sorted(copy.recipient for copy in copies),

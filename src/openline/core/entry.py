@@ -208,7 +208,8 @@ def sign_entry(
         "to": recipient,
         "seq": seq,
         "time": time,
-        "kind": kind,
+        # A Kind (a StrEnum) is signed as its plain value: canonical JSON takes exact types.
+        "kind": str(kind),
         "body": dict(body),
         "refs": list(refs),
     }

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from openline.core.entry import Entry
+from openline.core.kinds import Kind
 from openline.core.obligations import DeliveryTimes, deadline
 from openline.core.precedence import Precedence
 from openline.core.timefmt import format_time, parse_time
@@ -74,11 +75,11 @@ def fold_hotline(
     views: dict[str, MessageView] = {}
     acks: list[Entry] = []
     for entry in entries:
-        if entry.kind == "hotline.message":
+        if entry.kind == Kind.HOTLINE_MESSAGE:
             times = (deliveries or {}).get((entry.sender, entry.recipient))
             delivered = None if times is None else times.of(entry.seq)
             views[entry.id] = message_view(entry, objectives, delivered)
-        elif entry.kind == "hotline.ack":
+        elif entry.kind == Kind.HOTLINE_ACK:
             acks.append(entry)
     for ack in sorted(acks, key=lambda a: (a.sender, a.seq)):  # one ack per seq order
         view = views.get(ack.refs[0])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 from openline.core import catalogue, contact, notify
@@ -44,6 +45,26 @@ Fold = Literal["message", "request", "notice"]
 """Which fold tracks an obligation: hotline messages (acknowledged), requests (answered
 through a state machine), notices (notifications, incident reports, desk checks:
 acknowledged or answered once)."""
+
+
+class Kind(StrEnum):
+    """Every kind of entry. The values are what entries carry on the wire."""
+
+    HOTLINE_MESSAGE = "hotline.message"
+    HOTLINE_ACK = "hotline.ack"
+    CONTACT_REQUEST = "contact.request"
+    CONTACT_RESPONSE = "contact.response"
+    CONTACT_UPDATE = "contact.update"
+    EXPLAIN_REQUEST = "explain.request"
+    EXPLAIN_RESPONSE = "explain.response"
+    RECEIPT_READ = "receipt.read"
+    NOTIFY_ACTIVITY = "notify.activity"
+    NOTIFY_INCIDENT = "notify.incident"
+    NOTIFY_ACK = "notify.ack"
+    DESK_CHECK = "desk.check"
+    DESK_ANSWER = "desk.answer"
+    CATALOGUE_PIN = "catalogue.pin"
+    CATALOGUE_MESSAGE = "catalogue.message"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,42 +127,42 @@ def _hotline_ack(body: Mapping[str, Any]) -> None:
 
 
 _ACKED_WITHIN_MINUTES = Owed(
-    frozenset({"notify.ack"}), after_delivery("ack_within_minutes", "minutes"), "notice"
+    frozenset({Kind.NOTIFY_ACK}), after_delivery("ack_within_minutes", "minutes"), "notice"
 )
 
 KINDS: Mapping[str, KindSpec] = {
     spec.name: spec
     for spec in (
         KindSpec(
-            "hotline.message",
+            Kind.HOTLINE_MESSAGE,
             _hotline_message,
             owed=Owed(
-                frozenset({"hotline.ack"}), objective_after_delivery, "message", provable=False
+                frozenset({Kind.HOTLINE_ACK}), objective_after_delivery, "message", provable=False
             ),
         ),
         KindSpec(
-            "hotline.ack",
+            Kind.HOTLINE_ACK,
             _hotline_ack,
-            answers=frozenset({"hotline.message"}),
+            answers=frozenset({Kind.HOTLINE_MESSAGE}),
             min_refs=1,
             max_refs=1,
         ),
         KindSpec(
-            "contact.request",
+            Kind.CONTACT_REQUEST,
             contact.contact_request,
-            owed=Owed(frozenset({"contact.response"}), at_field("respond_by"), "request"),
+            owed=Owed(frozenset({Kind.CONTACT_RESPONSE}), at_field("respond_by"), "request"),
         ),
         KindSpec(
-            "contact.response",
+            Kind.CONTACT_RESPONSE,
             contact.contact_response,
-            answers=frozenset({"contact.request"}),
+            answers=frozenset({Kind.CONTACT_REQUEST}),
             min_refs=1,
             max_refs=1,
         ),
         KindSpec(
-            "contact.update",
+            Kind.CONTACT_UPDATE,
             contact.contact_update,
-            answers=frozenset({"contact.request"}),
+            answers=frozenset({Kind.CONTACT_REQUEST}),
             min_refs=1,
             max_refs=1,
             ref_scope="link",
@@ -149,59 +170,61 @@ KINDS: Mapping[str, KindSpec] = {
         ),
         # May ref what it asks about (an incident report, a notification) on the same link.
         KindSpec(
-            "explain.request",
+            Kind.EXPLAIN_REQUEST,
             contact.explain_request,
             max_refs=4,
             owed=Owed(
-                frozenset({"explain.response"}),
+                frozenset({Kind.EXPLAIN_RESPONSE}),
                 after_delivery("reply_within_hours", "hours"),
                 "request",
             ),
         ),
         KindSpec(
-            "explain.response",
+            Kind.EXPLAIN_RESPONSE,
             contact.explain_response,
-            answers=frozenset({"explain.request"}),
+            answers=frozenset({Kind.EXPLAIN_REQUEST}),
             min_refs=1,
             max_refs=1,
         ),
         KindSpec(
-            "receipt.read",
+            Kind.RECEIPT_READ,
             contact.read_receipt,
-            answers=frozenset({"contact.request", "explain.request"}),
+            answers=frozenset({Kind.CONTACT_REQUEST, Kind.EXPLAIN_REQUEST}),
             min_refs=1,
             max_refs=1,
         ),
-        KindSpec("notify.activity", notify.notify_activity, owed=_ACKED_WITHIN_MINUTES),
-        KindSpec("notify.incident", notify.notify_incident, owed=_ACKED_WITHIN_MINUTES),
+        KindSpec(Kind.NOTIFY_ACTIVITY, notify.notify_activity, owed=_ACKED_WITHIN_MINUTES),
+        KindSpec(Kind.NOTIFY_INCIDENT, notify.notify_incident, owed=_ACKED_WITHIN_MINUTES),
         KindSpec(
-            "notify.ack",
+            Kind.NOTIFY_ACK,
             notify.notify_ack,
-            answers=frozenset({"notify.activity", "notify.incident"}),
+            answers=frozenset({Kind.NOTIFY_ACTIVITY, Kind.NOTIFY_INCIDENT}),
             min_refs=1,
             max_refs=1,
         ),
         KindSpec(
-            "desk.check",
+            Kind.DESK_CHECK,
             notify.desk_check,
             owed=Owed(
-                frozenset({"desk.answer"}),
+                frozenset({Kind.DESK_ANSWER}),
                 after_delivery("answer_within_seconds", "seconds"),
                 "notice",
             ),
         ),
         KindSpec(
-            "desk.answer",
+            Kind.DESK_ANSWER,
             notify.desk_answer,
-            answers=frozenset({"desk.check"}),
+            answers=frozenset({Kind.DESK_CHECK}),
             min_refs=1,
             max_refs=1,
         ),
-        KindSpec("catalogue.pin", _catalogue_pin),
+        KindSpec(Kind.CATALOGUE_PIN, _catalogue_pin),
         # The shape only: the node checks code and parameters against its pinned catalogues
         # at the door (``Node``), since a core schema cannot know what this node pinned. It
         # may ref what it is about (a notification, an incident, another catalogue message).
-        KindSpec("catalogue.message", catalogue.validate_message_body, max_refs=MAX_CATALOGUE_REFS),
+        KindSpec(
+            Kind.CATALOGUE_MESSAGE, catalogue.validate_message_body, max_refs=MAX_CATALOGUE_REFS
+        ),
     )
 }
 

@@ -24,18 +24,40 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from openline.core.entry import Entry
-from openline.core.kinds import kinds_of_fold
+from openline.core.kinds import Kind, kinds_of_fold
 from openline.core.notify import is_late, lead_time
 from openline.core.obligations import ANSWERED_BY, DeliveryTimes, deadline
 from openline.core.timefmt import format_time, parse_time
 
 NOTICE_KINDS = kinds_of_fold("notice")
 ANSWER_KINDS = frozenset().union(*(ANSWERED_BY[kind] for kind in NOTICE_KINDS))
-STATES: tuple[str, ...] = ("pending", "delivered", "overdue", "acknowledged", "acknowledged-late")
-DESK_STATES: tuple[str, ...] = ("never-checked", "checking", "answering", "not-answering")
+
+
+class NoticeState(StrEnum):
+    """Where a notification, incident report or desk check stands (see above)."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    OVERDUE = "overdue"
+    ACKNOWLEDGED = "acknowledged"
+    ACKNOWLEDGED_LATE = "acknowledged-late"
+
+
+class DeskState(StrEnum):
+    """What our desk checks of a peer show (see ``DESK_STATES``)."""
+
+    NEVER_CHECKED = "never-checked"
+    CHECKING = "checking"
+    ANSWERING = "answering"
+    NOT_ANSWERING = "not-answering"
+
+
+STATES: tuple[str, ...] = tuple(NoticeState)
+DESK_STATES: tuple[str, ...] = tuple(DeskState)
 """What our desk checks of a peer show: none sent yet, the latest still within its window,
 the latest answered, or the latest left unanswered past its window."""
 LINE_STATES: tuple[str, ...] = (
@@ -96,7 +118,7 @@ def notice_view(
     due = deadline(entry, delivered)
     lead: int | None = None
     late: bool | None = None
-    if entry.kind == "notify.activity" and delivered is not None:
+    if entry.kind == Kind.NOTIFY_ACTIVITY and delivered is not None:
         gap = lead_time(delivered, parse_time(entry.body["start"]))
         lead = int(gap.total_seconds())
         late = is_late(entry.body["activity"], gap, minimum_lead_times)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from openline.core.entry import Entry
+from openline.core.kinds import Kind
 from openline.core.notify import lead_time
 from openline.core.proof_format import Claim
 from openline.core.timefmt import format_time, parse_time
@@ -119,7 +120,7 @@ def _duration(seconds: int) -> str:
 
 
 def make_verdict(claim: Claim, entry: Entry, delivered_at: datetime, **facts: Any) -> ProofVerdict:
-    if entry.kind == "notify.activity":
+    if entry.kind == Kind.NOTIFY_ACTIVITY:
         # Both ends are in the proof, signed: the body's start and R's cosignature.
         lead = lead_time(delivered_at, parse_time(entry.body["start"]))
         facts["lead_time_seconds"] = int(lead.total_seconds())

@@ -24,56 +24,67 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from openline.core.entry import Entry
-from openline.core.kinds import kinds_of_fold
+from openline.core.kinds import Kind, kinds_of_fold
 from openline.core.obligations import DeliveryTimes
 from openline.core.timefmt import format_time, parse_time
 
 REQUEST_KINDS = kinds_of_fold("request")
 FOLLOW_UP_KINDS = frozenset(
-    {"contact.response", "contact.update", "explain.response", "receipt.read"}
+    {Kind.CONTACT_RESPONSE, Kind.CONTACT_UPDATE, Kind.EXPLAIN_RESPONSE, Kind.RECEIPT_READ}
 )
 
-STATES: tuple[str, ...] = (
-    "proposed",
-    "delivered",
-    "read",
-    "accepted",
-    "declined",
-    "countered",
-    "deferred",
-    "answered",
-    "scheduled",
-    "held",
-    "cancelled",
-    "withdrawn",
-    "unanswered",
-    "overdue-deferred",
-)
-EVENTS: tuple[str, ...] = (
-    "deliver",
-    "read",
-    "accept",
-    "decline",
-    "counter",
-    "defer",
-    "reply",
-    "schedule",
-    "hold",
-    "cancel",
-    "withdraw",
-    "deadline",
-)
+
+class RequestState(StrEnum):
+    """Where a request stands. The values are what the API and the fold tables carry."""
+
+    PROPOSED = "proposed"
+    DELIVERED = "delivered"
+    READ = "read"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    COUNTERED = "countered"
+    DEFERRED = "deferred"
+    ANSWERED = "answered"
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    CANCELLED = "cancelled"
+    WITHDRAWN = "withdrawn"
+    UNANSWERED = "unanswered"
+    OVERDUE_DEFERRED = "overdue-deferred"
+
+
+class RequestEvent(StrEnum):
+    """What happens to a request: an entry of either party, delivery, or its deadline."""
+
+    DELIVER = "deliver"
+    READ = "read"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    COUNTER = "counter"
+    DEFER = "defer"
+    REPLY = "reply"
+    SCHEDULE = "schedule"
+    HOLD = "hold"
+    CANCEL = "cancel"
+    WITHDRAW = "withdraw"
+    DEADLINE = "deadline"
+
+
+STATES: tuple[str, ...] = tuple(RequestState)
+EVENTS: tuple[str, ...] = tuple(RequestEvent)
 
 ANSWER_EVENTS = frozenset({"accept", "decline", "counter", "defer", "reply"})
 """Events that answer the request (discharge the obligation). Reading is not answering."""
 
-AWAITING = frozenset({"proposed", "delivered", "read", "deferred"})
+_S = RequestState
+AWAITING = frozenset({_S.PROPOSED, _S.DELIVERED, _S.READ, _S.DEFERRED})
 """States in which the counterpart owes an answer."""
-OVERDUE = frozenset({"unanswered", "overdue-deferred"})
-FINAL = frozenset({"declined", "answered", "held", "cancelled", "withdrawn"})
+OVERDUE = frozenset({_S.UNANSWERED, _S.OVERDUE_DEFERRED})
+FINAL = frozenset({_S.DECLINED, _S.ANSWERED, _S.HELD, _S.CANCELLED, _S.WITHDRAWN})
 
 # Who may cause each event: the requester, the counterpart, either, or nobody (the system).
 ACTORS: Mapping[str, str] = {
@@ -351,13 +362,13 @@ def _proposed_slot(view: RequestView, entry: Entry | None) -> Mapping[str, str] 
 
 def _event_of(entry: Entry) -> str | None:
     body = entry.body
-    if entry.kind == "receipt.read":
+    if entry.kind == Kind.RECEIPT_READ:
         return "read"
-    if entry.kind == "explain.response":
+    if entry.kind == Kind.EXPLAIN_RESPONSE:
         return "reply"
-    if entry.kind == "contact.response":
+    if entry.kind == Kind.CONTACT_RESPONSE:
         return str(body.get("answer"))
-    if entry.kind == "contact.update":
+    if entry.kind == Kind.CONTACT_UPDATE:
         return {
             "scheduled": "schedule",
             "held": "hold",
@@ -373,11 +384,11 @@ def _allowed(view: RequestView, event: str, entry: Entry) -> bool:
         return False
     if entry.time < view.time:
         return False
-    if event in ("accept", "decline", "counter", "defer") and view.kind != "contact.request":
+    if event in ("accept", "decline", "counter", "defer") and view.kind != Kind.CONTACT_REQUEST:
         return False
-    if event == "reply" and view.kind != "explain.request":
+    if event == "reply" and view.kind != Kind.EXPLAIN_REQUEST:
         return False
-    if event in ("schedule", "hold", "cancel", "withdraw") and view.kind != "contact.request":
+    if event in ("schedule", "hold", "cancel", "withdraw") and view.kind != Kind.CONTACT_REQUEST:
         return False
     who = ACTORS[event]
     if who == "counterpart":
@@ -388,7 +399,7 @@ def _allowed(view: RequestView, event: str, entry: Entry) -> bool:
 
 
 def new_view(request: Entry) -> RequestView:
-    due = request.body.get("respond_by") if request.kind == "contact.request" else None
+    due = request.body.get("respond_by") if request.kind == Kind.CONTACT_REQUEST else None
     return RequestView(
         id=request.id,
         kind=request.kind,
@@ -404,7 +415,7 @@ def new_view(request: Entry) -> RequestView:
 def _deliver(view: RequestView, delivered: datetime) -> RequestView:
     stamp = format_time(delivered)
     changes: dict[str, Any] = {"delivered_at": stamp}
-    if view.kind == "explain.request":
+    if view.kind == Kind.EXPLAIN_REQUEST:
         changes["due"] = format_time(delivered + timedelta(hours=view.body["reply_within_hours"]))
     elif stamp > view.body["respond_by"]:  # not ``due``: a deferral may have moved it
         changes["delivered_late"] = True

@@ -25,6 +25,7 @@ from typing import Any
 from openline.core import catalogue, notify
 from openline.core.catalogue import Catalogue, CatalogueError
 from openline.core.entry import Entry
+from openline.core.kinds import Kind
 from openline.i18n.translations import (
     check_language,
     format_decimal,
@@ -564,21 +565,21 @@ def _generic(page: _Page, body: Body) -> None:
 
 
 _RENDERERS: Mapping[str, Callable[[_Page, Body], None]] = {
-    "hotline.message": _hotline_message,
-    "hotline.ack": _hotline_ack,
-    "contact.request": _contact_request,
-    "contact.response": _contact_response,
-    "contact.update": _contact_update,
-    "explain.request": _explain_request,
-    "explain.response": _explain_response,
-    "receipt.read": _read_receipt,
-    "notify.activity": _notify_activity,
-    "notify.incident": _notify_incident,
-    "notify.ack": _notify_ack,
-    "desk.check": _desk_check,
-    "desk.answer": _desk_answer,
-    "catalogue.pin": _catalogue_pin,
-    "catalogue.message": _catalogue_message,
+    Kind.HOTLINE_MESSAGE: _hotline_message,
+    Kind.HOTLINE_ACK: _hotline_ack,
+    Kind.CONTACT_REQUEST: _contact_request,
+    Kind.CONTACT_RESPONSE: _contact_response,
+    Kind.CONTACT_UPDATE: _contact_update,
+    Kind.EXPLAIN_REQUEST: _explain_request,
+    Kind.EXPLAIN_RESPONSE: _explain_response,
+    Kind.RECEIPT_READ: _read_receipt,
+    Kind.NOTIFY_ACTIVITY: _notify_activity,
+    Kind.NOTIFY_INCIDENT: _notify_incident,
+    Kind.NOTIFY_ACK: _notify_ack,
+    Kind.DESK_CHECK: _desk_check,
+    Kind.DESK_ANSWER: _desk_answer,
+    Kind.CATALOGUE_PIN: _catalogue_pin,
+    Kind.CATALOGUE_MESSAGE: _catalogue_message,
 }
 
 __all__ = ["Facts", "Rendered", "render_entry"]

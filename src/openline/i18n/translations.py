@@ -46,6 +46,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from openline.core.errors import OpenlineError
+from openline.core.kinds import Kind
 from openline.core.timefmt import parse_time
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "zh", "ru")
@@ -126,21 +127,21 @@ def NC_(context: str, message: str) -> str:
 
 LABELS: Mapping[str, Mapping[str, str]] = {
     "kind": {
-        "hotline.message": NC_("kind", "Hotline message"),
-        "hotline.ack": NC_("kind", "Acknowledgement"),
-        "contact.request": NC_("kind", "Contact request"),
-        "contact.response": NC_("kind", "Response to a contact request"),
-        "contact.update": NC_("kind", "Contact update"),
-        "explain.request": NC_("kind", "Request for explanation"),
-        "explain.response": NC_("kind", "Explanation"),
-        "receipt.read": NC_("kind", "Read receipt"),
-        "notify.activity": NC_("kind", "Activity notification"),
-        "notify.incident": NC_("kind", "Incident report"),
-        "notify.ack": NC_("kind", "Acknowledgement of notification"),
-        "desk.check": NC_("kind", "Desk check"),
-        "desk.answer": NC_("kind", "Desk check answer"),
-        "catalogue.pin": NC_("kind", "Catalogue pin"),
-        "catalogue.message": NC_("kind", "Standard message"),
+        Kind.HOTLINE_MESSAGE: NC_("kind", "Hotline message"),
+        Kind.HOTLINE_ACK: NC_("kind", "Acknowledgement"),
+        Kind.CONTACT_REQUEST: NC_("kind", "Contact request"),
+        Kind.CONTACT_RESPONSE: NC_("kind", "Response to a contact request"),
+        Kind.CONTACT_UPDATE: NC_("kind", "Contact update"),
+        Kind.EXPLAIN_REQUEST: NC_("kind", "Request for explanation"),
+        Kind.EXPLAIN_RESPONSE: NC_("kind", "Explanation"),
+        Kind.RECEIPT_READ: NC_("kind", "Read receipt"),
+        Kind.NOTIFY_ACTIVITY: NC_("kind", "Activity notification"),
+        Kind.NOTIFY_INCIDENT: NC_("kind", "Incident report"),
+        Kind.NOTIFY_ACK: NC_("kind", "Acknowledgement of notification"),
+        Kind.DESK_CHECK: NC_("kind", "Desk check"),
+        Kind.DESK_ANSWER: NC_("kind", "Desk check answer"),
+        Kind.CATALOGUE_PIN: NC_("kind", "Catalogue pin"),
+        Kind.CATALOGUE_MESSAGE: NC_("kind", "Standard message"),
     },
     "activity": {
         "exercise": NC_("activity", "Exercise"),

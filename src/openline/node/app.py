@@ -21,6 +21,7 @@ from openline.core.checkpoint import Checkpoint
 from openline.core.cosignature import Cosignature
 from openline.core.entry import Entry
 from openline.core.errors import CardError, EntryError
+from openline.core.kinds import Kind
 from openline.core.link import (
     Accepted,
     BatchOutcome,
@@ -328,7 +329,7 @@ class Node:
         for party in recipients:
             self.peer(party)
         bodies = [message.body() for message in messages]
-        items = [("hotline.message", body, ()) for body in bodies]
+        items = [(Kind.HOTLINE_MESSAGE, body, ()) for body in bodies]
         batches = self.append_to_many([(party, items) for party in dict.fromkeys(recipients)])
         return [entry for appended in batches for entry in appended]
 
@@ -347,7 +348,7 @@ class Node:
             return self.contacts.read(entry_id, officer)  # for a request, acknowledging is reading
         if target.kind in NOTICE_KINDS and received:
             return self.notices.acknowledge(Entry.from_leaf(target.leaf), officer)
-        if target.kind != "hotline.message" or not received:
+        if target.kind != Kind.HOTLINE_MESSAGE or not received:
             raise CommandError(
                 "only a hotline message, notification, incident report, desk check or request "
                 "received by this node can be acknowledged",
@@ -362,7 +363,9 @@ class Node:
                 code="already-acknowledged",
                 status=409,
             )
-        (entry,) = self.append(target.sender, [("hotline.ack", {"officer": officer}, (entry_id,))])
+        (entry,) = self.append(
+            target.sender, [(Kind.HOTLINE_ACK, {"officer": officer}, (entry_id,))]
+        )
         return entry
 
     # --- federation: the receiving side --------------------------------------------------

@@ -33,7 +33,7 @@ from openline.core.catalogue import (
 )
 from openline.core.entry import Entry
 from openline.core.errors import EncodingError, EntryError
-from openline.core.kinds import validate_body
+from openline.core.kinds import Kind, validate_body
 from openline.core.timefmt import format_time, parse_time, parse_user_time
 from openline.node.commands import Command, Short
 from openline.node.errors import CommandError
@@ -41,8 +41,8 @@ from openline.node.errors import CommandError
 if TYPE_CHECKING:
     from openline.node.app import Node
 
-PIN = "catalogue.pin"
-MESSAGE = "catalogue.message"
+PIN = Kind.CATALOGUE_PIN
+MESSAGE = Kind.CATALOGUE_MESSAGE
 NUMERIC_TYPES = frozenset({"integer", "bearing", "course", "speed"})
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from openline.core.contact import FORMATS
 from openline.core.entry import Entry
+from openline.core.kinds import Kind
 from openline.core.obligations import evidence_covers
 from openline.core.paging import Page, decode_cursor, encode_cursor
 from openline.core.requests import TRANSITIONS, RequestView
@@ -244,29 +245,31 @@ class Contacts:
     def request(self, new: NewRequest) -> Entry:
         self.node.peer(new.to)
         body = new.body(self.node.clock())
-        (entry,) = self.node.append(new.to, [("contact.request", body, ())])
+        (entry,) = self.node.append(new.to, [(Kind.CONTACT_REQUEST, body, ())])
         return entry
 
     def explain(self, ask: Explain) -> Entry:
         self.node.peer(ask.to)
-        (entry,) = self.node.append(ask.to, [("explain.request", ask.body(), tuple(ask.refs))])
+        (entry,) = self.node.append(ask.to, [(Kind.EXPLAIN_REQUEST, ask.body(), tuple(ask.refs))])
         return entry
 
     @serialized
     def respond(self, request_id: str, answer: Answer) -> Entry:
         view = self._received(request_id, "answer")
         now = self.node.clock()
-        kind_ok = (view.kind == "explain.request") == (answer.answer == "reply")
+        kind_ok = (view.kind == Kind.EXPLAIN_REQUEST) == (answer.answer == "reply")
         if answer.answer not in ANSWERS or not kind_ok:
             allowed = (
-                "reply" if view.kind == "explain.request" else "accept, decline, counter or defer"
+                "reply"
+                if view.kind == Kind.EXPLAIN_REQUEST
+                else "accept, decline, counter or defer"
             )
             raise invalid(f"a {view.kind} is answered with {allowed}", "invalid-answer")
         self._check_transition(view, answer.answer)
         body: dict[str, Any] = {"officer": answer.officer, "lang": language_tag(answer.lang)}
         if answer.answer == "reply":
             body["text"] = answer.text
-            (entry,) = self.node.append(view.requester, [("explain.response", body, (view.id,))])
+            (entry,) = self.node.append(view.requester, [(Kind.EXPLAIN_RESPONSE, body, (view.id,))])
             return entry
         body["answer"] = answer.answer
         if answer.answer == "accept":
@@ -300,7 +303,7 @@ class Contacts:
             body["until"] = format_time(answer.until)
         if answer.note is not None:
             body["note"] = answer.note
-        (entry,) = self.node.append(view.requester, [("contact.response", body, (view.id,))])
+        (entry,) = self.node.append(view.requester, [(Kind.CONTACT_RESPONSE, body, (view.id,))])
         return entry
 
     @serialized
@@ -309,7 +312,7 @@ class Contacts:
         party = self.node.party
         if party not in (view.requester, view.counterpart):
             raise CommandError("not a request of this node", code="unknown-request", status=404)
-        if view.kind != "contact.request":
+        if view.kind != Kind.CONTACT_REQUEST:
             raise invalid(
                 "only a contact request is scheduled, held, cancelled or withdrawn",
                 "invalid-update",
@@ -338,7 +341,7 @@ class Contacts:
         if update.note is not None and update.status == "scheduled":
             body["note"] = update.note
         other = view.counterpart if party == view.requester else view.requester
-        (entry,) = self.node.append(other, [("contact.update", body, (view.id,))])
+        (entry,) = self.node.append(other, [(Kind.CONTACT_UPDATE, body, (view.id,))])
         return entry
 
     @serialized
@@ -349,7 +352,7 @@ class Contacts:
                 f"already read by {view.read_by} at {view.read_at}", code="already-read", status=409
             )
         (entry,) = self.node.append(
-            view.requester, [("receipt.read", {"officer": officer}, (view.id,))]
+            view.requester, [(Kind.RECEIPT_READ, {"officer": officer}, (view.id,))]
         )
         return entry
 

@@ -21,6 +21,7 @@ from pydantic import Field, StrictInt
 
 from openline.core.entry import Entry
 from openline.core.errors import EntryError
+from openline.core.kinds import Kind
 from openline.core.notices import NOTICE_KINDS, NoticeView
 from openline.core.notify import (
     ACTIVITIES,
@@ -50,7 +51,7 @@ from openline.store import projection as folds
 if TYPE_CHECKING:
     from openline.node.app import Node
 
-NOTIFY_KINDS = tuple(sorted(k for k in NOTICE_KINDS if "notify.ack" in ANSWERED_BY[k]))
+NOTIFY_KINDS = tuple(sorted(k for k in NOTICE_KINDS if Kind.NOTIFY_ACK in ANSWERED_BY[k]))
 """The notifications (activity notifications, incident reports): the notices an officer
 acknowledges with a ``notify.ack``, as opposed to the desk checks a ``desk.answer`` answers."""
 MAX_OVERDUE = 200  # overdue acknowledgements alarmed at once; the floor counts the rest
@@ -155,7 +156,7 @@ class NewActivity(Command):
             body["label"] = self.label
         if self.forces:
             body["forces"] = dict(self.forces)
-        return _checked("notify.activity", body)
+        return _checked(Kind.NOTIFY_ACTIVITY, body)
 
 
 class NewIncident(Command):
@@ -201,7 +202,7 @@ class NewIncident(Command):
             body["label"] = self.label
         if self.distance_m is not None:
             body["distance_m"] = self.distance_m
-        return _checked("notify.incident", body)
+        return _checked(Kind.NOTIFY_INCIDENT, body)
 
 
 class Notify(NewActivity):
@@ -341,7 +342,7 @@ class Notices:
             "recipients": [self._copy_json(view, now) for view in copies],
             "counts": counts,
         }
-        if first.kind == "notify.activity":
+        if first.kind == Kind.NOTIFY_ACTIVITY:
             data["minimum_lead_seconds"] = int(self._minimum(body["activity"]).total_seconds())
             data["area_geojson"] = geometry_to_geojson(body["area"])
         else:
@@ -371,12 +372,12 @@ class Notices:
     def notify(self, recipients: Sequence[str], new: NewActivity) -> dict[str, Any]:
         """Send one activity notification to every recipient: one entry per link."""
         return self._send(
-            recipients, lambda notice: ("notify.activity", new.body(self.node, notice))
+            recipients, lambda notice: (Kind.NOTIFY_ACTIVITY, new.body(self.node, notice))
         )
 
     def incident(self, recipients: Sequence[str], new: NewIncident) -> dict[str, Any]:
         return self._send(
-            recipients, lambda notice: ("notify.incident", new.body(self.node, notice))
+            recipients, lambda notice: (Kind.NOTIFY_INCIDENT, new.body(self.node, notice))
         )
 
     def _send(self, recipients: Sequence[str], build: Any) -> dict[str, Any]:
@@ -403,7 +404,7 @@ class Notices:
                 for entry in entries
             ],
         }
-        if first.kind == "notify.activity":
+        if first.kind == Kind.NOTIFY_ACTIVITY:
             # What the lead time would be were it delivered as it was signed: a warning, not
             # a verdict (the verdict uses the recipient's cosigned delivery time).
             activity = first.body["activity"]
@@ -425,7 +426,7 @@ class Notices:
                 code="already-acknowledged",
                 status=409,
             )
-        kind = "desk.answer" if target.kind == "desk.check" else "notify.ack"
+        kind = Kind.DESK_ANSWER if target.kind == Kind.DESK_CHECK else Kind.NOTIFY_ACK
         (entry,) = self.node.append(target.sender, [(kind, {"officer": officer}, (target.id,))])
         return entry
 
@@ -443,7 +444,7 @@ class Notices:
         if officer is not None:
             body["officer"] = officer
         batches = self.node.append_to_many(
-            [(party, [("desk.check", body, ())]) for party in parties]
+            [(party, [(Kind.DESK_CHECK, body, ())]) for party in parties]
         )
         return [entry for (entry,) in batches]
 
@@ -589,7 +590,7 @@ def combined_line_state(link: str, desk: str) -> str:
 
 def _summary(view: NoticeView) -> str:
     body = view.body
-    if view.kind == "notify.activity":
+    if view.kind == Kind.NOTIFY_ACTIVITY:
         return str(body["title"])
     category = body.get("label") if body["category"] == "other" else body["category"]
     return f"{category}: {str(body['description'])[:100]}"

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Row
 
 from openline.core.entry import Entry
 from openline.core.hotline import MessageView, message_view
-from openline.core.kinds import kinds_of_fold
+from openline.core.kinds import Kind, kinds_of_fold
 from openline.core.notices import (
     ANSWER_KINDS as NOTICE_ANSWER_KINDS,
 )
@@ -53,7 +53,7 @@ differs rebuilds its caches from the transcript when it opens."""
 
 ITEM_KINDS = kinds_of_fold("message") | REQUEST_KINDS | NOTICE_KINDS
 """Kinds that create something owed an answer: each has a row of its own."""
-ANSWERING_KINDS = frozenset({"hotline.ack"}) | FOLLOW_UP_KINDS | NOTICE_ANSWER_KINDS
+ANSWERING_KINDS = frozenset({Kind.HOTLINE_ACK}) | FOLLOW_UP_KINDS | NOTICE_ANSWER_KINDS
 """Kinds that change the row of an item they ref."""
 
 _RANK = {name: rank for rank, name in enumerate(PRECEDENCES)}
@@ -136,7 +136,7 @@ class Projector:
 
         for entry in entries:
             kind = entry.kind
-            if kind == "hotline.message":
+            if kind == Kind.HOTLINE_MESSAGE:
                 view = message_view(entry, self.objectives, None)
                 messages.append(tuple(getattr(view, name) for name in _MESSAGE_COLUMNS))
                 opened.append(_open(entry, rank_of(entry.body, "routine"), None))
@@ -148,7 +148,7 @@ class Projector:
                 self._put_request(connection, entry, [], None, known)
             elif kind in NOTICE_KINDS:
                 self._put_notice(connection, notice_view(entry, None, self.minimum_lead_times))
-            elif kind == "hotline.ack":
+            elif kind == Kind.HOTLINE_ACK:
                 self._ack_message(connection, entry)
             elif kind in FOLLOW_UP_KINDS:
                 self._follow_up(connection, entry, known)
@@ -324,7 +324,7 @@ class Projector:
                     connection, sender, recipient, kinds, REBUILD_CHUNK
                 ):
                     entries = [Entry.from_leaf(stored.leaf) for stored in chunk]
-                    counted["messages"] += sum(e.kind == "hotline.message" for e in entries)
+                    counted["messages"] += sum(e.kind == Kind.HOTLINE_MESSAGE for e in entries)
                     self.entries(connection, entries)
         for sender, recipient in logs:
             counted["entries"] += Store.log_size(connection, sender, recipient)

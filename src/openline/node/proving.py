@@ -18,6 +18,7 @@ from openline.core.card import Card
 from openline.core.cosignature import Cosignature
 from openline.core.entry import Entry
 from openline.core.errors import OpenlineError
+from openline.core.kinds import Kind
 from openline.core.note import Note, add_signatures
 from openline.core.obligations import (
     PROVABLE_DEADLINES,
@@ -108,7 +109,7 @@ class Prover:
         )
 
     def _delivered_at(self, entry: Entry) -> str | None:
-        if entry.kind == "hotline.message":
+        if entry.kind == Kind.HOTLINE_MESSAGE:
             message = reads.message(self.node, entry.id)
             return None if message is None else message["delivered_at"]
         if entry.kind in REQUEST_KINDS:
@@ -162,7 +163,7 @@ class Prover:
         return proofs.answer_proof(included_request, self._included(answer, receipt))
 
     def _first_answer_id(self, request: Entry) -> str | None:
-        if request.kind == "hotline.message":  # its acknowledgement, from the message fold
+        if request.kind == Kind.HOTLINE_MESSAGE:  # its acknowledgement, from the message fold
             message = reads.message(self.node, request.id)
             return None if message is None else message["ack_id"]
         if request.kind not in REQUEST_KINDS:  # a notification or desk check: first answer
@@ -204,7 +205,7 @@ class Prover:
                 "the counterpart cannot be held to it",
                 "delivered-late",
             )
-        if request.kind == "contact.request":  # only a contact request can be withdrawn
+        if request.kind == Kind.CONTACT_REQUEST:  # only a contact request can be withdrawn
             self._not_withdrawn_by(request, due)
         them, us = request.recipient, request.sender
         store = self.node.store

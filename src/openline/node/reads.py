@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from openline.core.entry import Entry
+from openline.core.kinds import Kind
 from openline.core.paging import Page
 from openline.core.timefmt import format_time
 from openline.node.app import Node
@@ -138,7 +139,7 @@ def log_entries(
     with node.store.read() as connection:
         with cursor_errors():
             page = transcript.page(connection, node.party, peer, count, before=before, after=after)
-        ids = [stored.id for stored in page.items if stored.kind == "hotline.message"]
+        ids = [stored.id for stored in page.items if stored.kind == Kind.HOTLINE_MESSAGE]
         messages = folds.message_rows(connection, ids)
     delivered = node.delivered_size(peer)
     now = format_time(node.clock())

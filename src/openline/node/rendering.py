@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from openline.core.entry import Entry
+from openline.core.kinds import Kind
 from openline.core.timefmt import format_time
 from openline.i18n import LanguageError, check_language
 from openline.i18n.render import Facts, render_entry
@@ -48,7 +49,7 @@ def facts_for_page(node: Node, entries: Sequence[Entry], lang: str) -> list[Fact
         notices = folds.notice_rows(connection, ids)
         requests = folds.request_rows(connection, ids)
         messages = folds.message_rows(
-            connection, [entry.id for entry in entries if entry.kind == "hotline.message"]
+            connection, [entry.id for entry in entries if entry.kind == Kind.HOTLINE_MESSAGE]
         )
     shown = []
     for entry in entries:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from openline.core.kinds import Kind
 from openline.core.notices import NoticeView
 from openline.core.timefmt import format_time
 from openline.node.projections import request_from_row
@@ -75,7 +76,7 @@ def overdue(node: Node, now: datetime) -> list[Alarm]:
         found.append(
             Alarm(
                 id=notice.id,
-                kind="desk-not-answering" if notice.kind == "desk.check" else "ack-overdue",
+                kind="desk-not-answering" if notice.kind == Kind.DESK_CHECK else "ack-overdue",
                 owed_by=notice.recipient,
                 owed_to=notice.sender,
                 due=notice.due,
@@ -100,9 +101,9 @@ def overdue(node: Node, now: datetime) -> list[Alarm]:
 
 def notice_subject(notice: NoticeView) -> str:
     body = notice.body
-    if notice.kind == "desk.check":
+    if notice.kind == Kind.DESK_CHECK:
         return "desk check"
-    if notice.kind == "notify.activity":
+    if notice.kind == Kind.NOTIFY_ACTIVITY:
         return f"{body['activity']}: {body['title']}"[:120]
     return f"incident {body['category']}: {body['description']}"[:120]
 

@@ -36,6 +36,7 @@ from datetime import datetime
 
 from openline.core.contact import FORMATS, LEVELS
 from openline.core.errors import OpenlineError
+from openline.core.kinds import Kind
 from openline.core.requests import ANSWER_EVENTS, AWAITING, OVERDUE, RequestView
 from openline.core.timefmt import format_time, parse_time
 
@@ -353,7 +354,7 @@ def outcome_of(view: RequestView) -> str:
 
 
 def _deadline(view: RequestView) -> str | None:
-    if view.kind == "contact.request":
+    if view.kind == Kind.CONTACT_REQUEST:
         respond_by = view.body.get("respond_by")
         return None if respond_by is None else str(respond_by)
     return view.due

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from openline.core.entry import Entry
+from openline.core.kinds import Kind
 from openline.core.link import RefTarget
 from openline.store import schema
 from openline.store.bulk import insert_rows
@@ -160,7 +161,7 @@ class EntryRows(Transactions):
         with self.read() as connection:
             rows = connection.execute(
                 select(table)
-                .where(table.c.kind.in_(list(kinds)), table.c.kind != "hotline.message")
+                .where(table.c.kind.in_(list(kinds)), table.c.kind != Kind.HOTLINE_MESSAGE)
                 .order_by(table.c.log_sender, table.c.log_recipient, table.c.seq)
             )
             return [_stored_entry(row) for row in rows]

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, select, tuple_
 
+from openline.core.kinds import Kind
 from openline.store import schema
 
 notices = schema.notices
@@ -38,7 +39,7 @@ def _newest_checks(
     limit: int,
 ) -> list[Row[Any]]:
     table = notices
-    query = select(table).where(table.c.kind == "desk.check", *where)
+    query = select(table).where(table.c.kind == Kind.DESK_CHECK, *where)
     if before is not None:
         query = query.where(tuple_(table.c.time, table.c.id) < tuple_(*before))
     query = query.order_by(table.c.time.desc(), table.c.id.desc())
@@ -50,7 +51,7 @@ def _desk_checks(sender: str, recipient: str) -> tuple[Any, ...]:
     return (
         table.c.sender == sender,
         table.c.recipient == recipient,
-        table.c.kind == "desk.check",
+        table.c.kind == Kind.DESK_CHECK,
     )
 
 
@@ -131,7 +132,7 @@ def latest_desk_check(connection: Connection, sender: str, recipient: str) -> Ro
     return connection.execute(
         select(table)
         .where(
-            table.c.kind == "desk.check",
+            table.c.kind == Kind.DESK_CHECK,
             table.c.sender == sender,
             table.c.recipient == recipient,
         )

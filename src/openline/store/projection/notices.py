@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, case, delete, func, insert, or_, select, tuple_, update
 
+from openline.core.kinds import Kind
 from openline.store import schema
 
 notices = schema.notices
@@ -24,7 +25,7 @@ def notice_rows(connection: Connection, ids: Sequence[str]) -> dict[str, Row[Any
 
 
 def put_notice(connection: Connection, row: Mapping[str, Any]) -> None:
-    if row["kind"] == "desk.check":
+    if row["kind"] == Kind.DESK_CHECK:
         tally_desk_check(connection, notice_row(connection, row["id"]), row)
     connection.execute(delete(notices).where(notices.c.id == row["id"]))
     connection.execute(insert(notices).values(**row))
