@@ -866,7 +866,7 @@ def heartbeat_growth(scratch: Path, step: float, full: bool) -> Growth:
     make_folders(root)
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=400)
     clock = SimClock(start)
-    nodes = {party: Node(NodeHome(root / party), clock=clock) for party in (A, B)}
+    nodes = {party: Node.open(NodeHome(root / party), clock=clock) for party in (A, B)}
     for node in nodes.values():
         relax_durability(node)
     costs = Costs()

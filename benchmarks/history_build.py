@@ -1,7 +1,7 @@
 """Build big two-party histories for the history benchmark (issue 11) with the node's own code.
 
 Two data folders are made by the real command line (``openline init``, ``openline card``,
-``openline peer add``), then opened in this one process as ``Node(home, clock=sim)`` on a
+``openline peer add``), then opened in this one process as ``Node.open(home, clock=sim)`` on a
 shared simulated clock. Traffic is signed and stored by the application commands and by
 ``Node.append_to_many`` (for the bulk: hotline messages and their acknowledgements), and is
 delivered exactly as the sender loop does it over HTTP: the stored leaves go to the peer's
@@ -755,7 +755,7 @@ def build(root: Path, size: int, *, answers: str, durable: bool, seed: int = 11)
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
     start = end - ROUND * math.ceil(rounds * 1.05)
     clock = SimClock(start)
-    nodes = {party: Node(NodeHome(root / party), clock=clock) for party in (A, B)}
+    nodes = {party: Node.open(NodeHome(root / party), clock=clock) for party in (A, B)}
     if not durable:
         for node in nodes.values():
             relax_durability(node)

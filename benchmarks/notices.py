@@ -51,7 +51,7 @@ def make_node(root: Path, peers: int = PARTIES) -> Node:
         card_created=format_time(datetime.now(UTC)),
     )
     home.create(config, PrivateKey.generate())
-    node = Node(home)
+    node = Node.open(home)
     for n in range(peers):
         card = make_card(
             party=f"state-{n:02d}",

@@ -69,7 +69,7 @@ def open_node(home: NodeHome) -> Node:
     CLI's start-up time, and commands served by a running node never need them."""
     from openline.node.app import Node
 
-    return Node(home)
+    return Node.open(home)
 
 
 def build_command(app: typer.Typer) -> Any:

@@ -42,7 +42,7 @@ def make_node(root: Path, party: str, clock: FakeClock) -> Node:
         party=party, names=config.names, urls=[config.url], created=config.card_created, key=key
     )
     home.create(config, key)
-    return Node(home, clock=clock)
+    return Node.open(home, clock=clock)
 
 
 def make_pair(root: Path) -> tuple[Node, Node, FakeClock]:

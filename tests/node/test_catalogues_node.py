@@ -477,7 +477,7 @@ def test_door_refuses_a_message_that_breaks_the_agreed_catalogue(
 def test_pins_survive_a_restart_and_the_door_still_opens(agreed: tuple[Node, Node]) -> None:
     us, prc = agreed
     prc.close()
-    reopened = Node(prc.home, clock=prc.clock)
+    reopened = Node.open(prc.home, clock=prc.clock)
     try:
         assert set(reopened.catalogues.pinned()) == {STARTER_HASH}
         us.catalogues.send(PRC, None, "S8", {})

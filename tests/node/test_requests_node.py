@@ -73,7 +73,7 @@ def test_a_node_rebuilds_caches_written_by_another_release(tmp_path: Path) -> No
         connection.execute(delete(schema.messages))
         Store.set_meta(connection, "cache_version", "1")
     prc.close()
-    reopened = Node(prc.home, clock=prc.clock)
+    reopened = Node.open(prc.home, clock=prc.clock)
     try:
         with reopened.store.read() as connection:
             assert connection.execute(select(schema.messages)).all() == before

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from openline.core.checkpoint import Checkpoint
 from openline.core.cosignature import Cosignature
 from openline.core.entry import Entry
 from openline.core.errors import CardError, EntryError
+from openline.core.keys import PrivateKey
 from openline.core.kinds import Kind
 from openline.core.link import (
     Accepted,
@@ -36,8 +37,6 @@ from openline.core.link import (
 )
 from openline.core.merkle import Frontier
 from openline.core.note import NoteSigner
-from openline.core.notices import NOTICE_KINDS
-from openline.core.requests import REQUEST_KINDS
 from openline.core.timefmt import format_time, parse_time
 from openline.node import projections
 from openline.node.catalogues import Catalogues
@@ -45,7 +44,7 @@ from openline.node.contacts import Contacts
 from openline.node.errors import CommandError
 from openline.node.health import LinkHealth, utc_now
 from openline.node.home import NodeConfig, NodeHome
-from openline.node.hotline import NewMessage
+from openline.node.hotline import NewMessage, acknowledge
 from openline.node.idempotency import IdempotencyKeys
 from openline.node.notices import Notices
 from openline.node.officers import Officers
@@ -67,19 +66,28 @@ MAX_CACHED_LEAVES = 8192  # a few batches ahead of the receipts; bounded memory
 
 @dataclass
 class Node:
-    """A party's node: identity, store, and the in-memory state of each link."""
+    """A party's node: identity, store, and the in-memory state of each link.
+
+    Its parts are passed in (:meth:`open` reads them from a data folder), so a test or a
+    tool can give it a store or a key of its own.
+    """
 
     home: NodeHome
+    config: NodeConfig
+    key: PrivateKey
+    store: Store
     clock: Clock = utc_now
-    config: NodeConfig = field(init=False)
-    store: Store = field(init=False)
+
+    @classmethod
+    def open(cls, home: NodeHome, clock: Clock = utc_now) -> Node:
+        """The node of the data folder ``home``: its configuration, key and store."""
+        config = home.load_config()
+        key = home.load_key()
+        return cls(home, config, key, Store.open_url(home.database_url(config)), clock)
 
     def __post_init__(self) -> None:
-        self.config = self.home.load_config()
-        self.key = self.home.load_key()
         self.party = self.config.party
         self.note_signer = NoteSigner(name=self.party, private_key=self.key)
-        self.store = Store.open_url(self.home.database_url(self.config))
         self.lock = threading.RLock()
         # The node's clock as it is when read (a test may swap it after the node opens).
         self.keys = IdempotencyKeys(self.store, self.lock, lambda: self.clock())  # noqa: PLW0108
@@ -337,36 +345,7 @@ class Node:
         # Under the lock from the check to the append: never two acknowledgements of one
         # entry when two officers (or one double click) acknowledge at once.
         with self.lock:
-            return self._ack(entry_id, officer)
-
-    def _ack(self, entry_id: str, officer: str) -> Entry:
-        target = self.store.entry_by_id(entry_id)
-        if target is None:
-            raise CommandError(f"no entry {entry_id}", code="unknown-entry", status=404)
-        received = target.recipient == self.party
-        if target.kind in REQUEST_KINDS and received:
-            return self.contacts.read(entry_id, officer)  # for a request, acknowledging is reading
-        if target.kind in NOTICE_KINDS and received:
-            return self.notices.acknowledge(Entry.from_leaf(target.leaf), officer)
-        if target.kind != Kind.HOTLINE_MESSAGE or not received:
-            raise CommandError(
-                "only a hotline message, notification, incident report, desk check or request "
-                "received by this node can be acknowledged",
-                code="not-acknowledgeable",
-                status=422,
-            )
-        with self.store.read() as connection:
-            ack_id = folds.message_ack_id(connection, entry_id)
-        if ack_id is not None:
-            raise CommandError(
-                f"already acknowledged by entry {ack_id}",
-                code="already-acknowledged",
-                status=409,
-            )
-        (entry,) = self.append(
-            target.sender, [(Kind.HOTLINE_ACK, {"officer": officer}, (entry_id,))]
-        )
-        return entry
+            return acknowledge(self, entry_id, officer)
 
     # --- federation: the receiving side --------------------------------------------------
 

@@ -8,11 +8,16 @@ from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from openline.core.entry import Entry
+from openline.core.kinds import Kind
+from openline.core.notices import NOTICE_KINDS
 from openline.core.precedence import PRECEDENCES
+from openline.core.requests import REQUEST_KINDS
 from openline.core.roles import Action, action_for_level
 from openline.core.schema import LANGUAGE_TAG
 from openline.node.commands import Command, Short
 from openline.node.errors import CommandError
+from openline.store import projection as folds
 
 if TYPE_CHECKING:
     from openline.node.app import Node
@@ -103,3 +108,34 @@ class Acknowledge(AckAs):
 
     def run(self, node: Node, officer: str | None) -> object:
         return node.ack(self.entry_id, officer or "admin")
+
+
+def acknowledge(node: Node, entry_id: str, officer: str) -> Entry:
+    """Acknowledge what this node received: a hotline message with a ``hotline.ack``, a
+    notice with its answer, a request with its read receipt. The caller holds the node's
+    lock (``Node.ack``)."""
+    target = node.store.entry_by_id(entry_id)
+    if target is None:
+        raise CommandError(f"no entry {entry_id}", code="unknown-entry", status=404)
+    received = target.recipient == node.party
+    if target.kind in REQUEST_KINDS and received:
+        return node.contacts.read(entry_id, officer)  # for a request, acknowledging is reading
+    if target.kind in NOTICE_KINDS and received:
+        return node.notices.acknowledge(Entry.from_leaf(target.leaf), officer)
+    if target.kind != Kind.HOTLINE_MESSAGE or not received:
+        raise CommandError(
+            "only a hotline message, notification, incident report, desk check or request "
+            "received by this node can be acknowledged",
+            code="not-acknowledgeable",
+            status=422,
+        )
+    with node.store.read() as connection:
+        ack_id = folds.message_ack_id(connection, entry_id)
+    if ack_id is not None:
+        raise CommandError(
+            f"already acknowledged by entry {ack_id}",
+            code="already-acknowledged",
+            status=409,
+        )
+    (entry,) = node.append(target.sender, [(Kind.HOTLINE_ACK, {"officer": officer}, (entry_id,))])
+    return entry

@@ -40,7 +40,7 @@ def run_node(home: NodeHome) -> None:
         lambda record: "attempting to bind" not in record.getMessage()
     )
     lock = home.acquire_run_lock()
-    node = Node(home)
+    node = Node.open(home)
     token = home.load_token()
     app = create_app(node, token)
     server_box: list[uvicorn.Server] = []
