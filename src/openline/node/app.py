@@ -9,7 +9,7 @@ is something to send.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,7 @@ from openline.node.hotline import NewMessage, acknowledge
 from openline.node.idempotency import IdempotencyKeys
 from openline.node.notices import Notices
 from openline.node.officers import Officers
+from openline.node.ports import Clock, Items
 from openline.node.watcher import DeadlineWatcher
 from openline.store import Store, tree
 from openline.store import projection as folds
@@ -56,9 +57,6 @@ from openline.store.database import PinnedPeer
 if TYPE_CHECKING:
     from openline.node.verify import VerifyReport
 
-Clock = Callable[[], datetime]
-Items = Sequence[tuple[str, Mapping[str, Any], Sequence[str]]]
-"""Entries to append to one log: (kind, body, refs) each."""
 
 __all__ = ["NewMessage", "Node", "utc_now"]  # the first and last live in their own modules
 MAX_CACHED_LEAVES = 8192  # a few batches ahead of the receipts; bounded memory
@@ -113,7 +111,8 @@ class Node:
         self.contacts = Contacts(self)
         self.notices = Notices(self)
         self.catalogues = Catalogues(self)
-        self.officers = Officers(self)
+        # The node's clock as it is when read (a test may swap it after the node opens).
+        self.officers = Officers(self.store, lambda: self.clock())  # noqa: PLW0108
         self.watcher = DeadlineWatcher(self)
         with self.store.read() as connection:
             cache_version = Store.get_meta(connection, "cache_version")

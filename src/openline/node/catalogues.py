@@ -40,6 +40,7 @@ from openline.node.errors import CommandError
 
 if TYPE_CHECKING:
     from openline.node.app import Node
+    from openline.node.ports import Ledger
 
 PIN = Kind.CATALOGUE_PIN
 MESSAGE = Kind.CATALOGUE_MESSAGE
@@ -66,7 +67,7 @@ def refused(error: EntryError, status: int = 422) -> CommandError:
 class Catalogues:
     """The catalogues this node has pinned, and the ``catalogue.message`` rules that use them."""
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Ledger) -> None:
         self.node = node
         self._pinned: dict[str, Catalogue] | None = None
         self._pin_lock = threading.Lock()  # one pin at a time: a peer is told a hash once

@@ -41,7 +41,7 @@ from openline.node.request_commands import (
 from openline.store import projection as folds
 
 if TYPE_CHECKING:
-    from openline.node.app import Node
+    from openline.node.ports import Ledger
 
 REQUESTS_LIST = "requests"
 _KEY = (str, str)  # (signed time, id)
@@ -89,7 +89,7 @@ _UPDATE_EVENTS = {
 class Contacts:
     """Requests on one node: send, answer, update, and fold their state."""
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Ledger) -> None:
         self.node = node
 
     # --- reading -------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from openline.store import projection as folds
 
 if TYPE_CHECKING:
     from openline.node.app import Node
+    from openline.node.ports import Ledger
 
 NOTIFY_KINDS = tuple(sorted(k for k in NOTICE_KINDS if Kind.NOTIFY_ACK in ANSWERED_BY[k]))
 """The notifications (activity notifications, incident reports): the notices an officer
@@ -78,7 +79,7 @@ def _geometry(value: object, where: str, kind: str) -> dict[str, Any]:
         raise invalid(str(error), "invalid-geojson") from error
 
 
-def _ack_minutes(value: int | None, precedence: str, node: Node) -> int:
+def _ack_minutes(value: int | None, precedence: str, node: Ledger) -> int:
     """The acknowledgement window: given, or the hotline objective of the precedence."""
     if value is None:
         objective = node.config.ack_objectives()[Precedence(precedence)]
@@ -124,7 +125,7 @@ class NewActivity(Command):
     lang: str = "en"
     officer: Short = DUTY_OFFICER
 
-    def body(self, node: Node, notice: str) -> dict[str, Any]:
+    def body(self, node: Ledger, notice: str) -> dict[str, Any]:
         choice(self.activity, ACTIVITIES, "activity", "invalid-activity")
         choice(self.precedence, PRECEDENCES, "precedence", "invalid-precedence")
         if self.end <= self.start:
@@ -176,7 +177,7 @@ class NewIncident(Command):
     lang: str = "en"
     officer: Short = DUTY_OFFICER
 
-    def body(self, node: Node, notice: str) -> dict[str, Any]:
+    def body(self, node: Ledger, notice: str) -> dict[str, Any]:
         choice(self.category, CATEGORIES, "category", "invalid-category")
         choice(self.domain, DOMAINS, "domain", "invalid-domain")
         choice(self.precedence, PRECEDENCES, "precedence", "invalid-precedence")
@@ -241,7 +242,7 @@ _KEY = (str, str)  # (signed time, id)
 class Notices:
     """Notifications, incident reports and desk checks on one node."""
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Ledger) -> None:
         self.node = node
 
     # --- reading -------------------------------------------------------------------------

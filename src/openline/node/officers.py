@@ -25,7 +25,8 @@ from openline.node.errors import CommandError
 from openline.store.database import OfficerRow
 
 if TYPE_CHECKING:
-    from openline.node.app import Node
+    from openline.node.ports import Clock
+    from openline.store import Store
 
 _HASHER = PasswordHasher()
 
@@ -57,14 +58,17 @@ def token_digest(token: str) -> str:
 
 
 class Officers:
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    """Accounts need only the store and the clock, and are given nothing more."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
 
     def _now(self) -> str:
-        return format_time(self.node.clock())
+        return format_time(self.clock())
 
     def _row(self, username: str) -> OfficerRow:
-        row = self.node.store.officer(username)
+        row = self.store.officer(username)
         if row is None:
             raise CommandError(f"no officer {username!r}", code="unknown-officer", status=404)
         return row
@@ -78,7 +82,7 @@ class Officers:
             check_password(password)
         except AccountError as error:
             raise _refused(error) from error
-        if not self.node.store.add_officer(username, role, _HASHER.hash(password), self._now()):
+        if not self.store.add_officer(username, role, _HASHER.hash(password), self._now()):
             raise CommandError(
                 f"officer {username!r} already exists", code="officer-exists", status=409
             )
@@ -88,7 +92,7 @@ class Officers:
         return _row_json(self._row(username))
 
     def list(self) -> list[dict[str, Any]]:
-        return [_row_json(row) for row in self.node.store.officers()]
+        return [_row_json(row) for row in self.store.officers()]
 
     def set_disabled(self, username: str, disabled: bool) -> dict[str, Any]:
         """A disabled officer can neither log in nor use an API token; the account and
@@ -97,7 +101,7 @@ class Officers:
         values: dict[str, Any] = {"disabled": int(disabled)}
         if disabled:
             values["token_digest"] = None  # a re-enabled officer gets a new token
-        self.node.store.update_officer(username, self._now(), **values)
+        self.store.update_officer(username, self._now(), **values)
         return self.show(username)
 
     def set_password(self, username: str, password: str) -> dict[str, Any]:
@@ -106,7 +110,7 @@ class Officers:
             check_password(password)
         except AccountError as error:
             raise _refused(error) from error
-        self.node.store.update_officer(username, self._now(), password_hash=_HASHER.hash(password))
+        self.store.update_officer(username, self._now(), password_hash=_HASHER.hash(password))
         return self.show(username)
 
     def set_language(self, username: str, lang: str) -> dict[str, Any]:
@@ -116,7 +120,7 @@ class Officers:
             check_language(lang)
         except LanguageError as error:
             raise CommandError(str(error), code=error.code, status=422) from error
-        self.node.store.update_officer(username, self._now(), lang=lang)
+        self.store.update_officer(username, self._now(), lang=lang)
         return self.show(username)
 
     def issue_token(self, username: str) -> str:
@@ -127,7 +131,7 @@ class Officers:
                 f"officer {username!r} is disabled", code="officer-disabled", status=409
             )
         token = "olo_" + secrets.token_urlsafe(32)
-        self.node.store.update_officer(username, self._now(), token_digest=token_digest(token))
+        self.store.update_officer(username, self._now(), token_digest=token_digest(token))
         return token
 
     # --- authenticating ------------------------------------------------------------------
@@ -136,7 +140,7 @@ class Officers:
         """The enabled officer holding this API token, or None."""
         if not token.startswith("olo_"):
             return None
-        row = self.node.store.officer_by_token(token_digest(token))
+        row = self.store.officer_by_token(token_digest(token))
         if row is None or row.disabled or row.token_digest is None:
             return None
         if not hmac.compare_digest(row.token_digest, token_digest(token)):
@@ -145,7 +149,7 @@ class Officers:
 
     def authenticate(self, username: str, password: str) -> Officer | None:
         """The officer, if the password is theirs and the account is enabled."""
-        row = self.node.store.officer(username)
+        row = self.store.officer(username)
         try:
             _HASHER.verify(row.password_hash if row else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
@@ -153,9 +157,7 @@ class Officers:
         if row is None or row.disabled:
             return None
         if _HASHER.check_needs_rehash(row.password_hash):
-            self.node.store.update_officer(
-                username, self._now(), password_hash=_HASHER.hash(password)
-            )
+            self.store.update_officer(username, self._now(), password_hash=_HASHER.hash(password))
         return Officer(row.username, row.role)
 
 

@@ -1,0 +1,51 @@
+"""What the node's services may use of the node: one narrow interface, not the whole hub.
+
+``Contacts``, ``Notices`` and ``Catalogues`` are given a :class:`Ledger`: who the node is,
+its clock, its store (to read), its pinned peers, its configuration, its lock, and the one
+way to sign and store entries. ``Node`` is a ``Ledger`` by its shape (mypy checks it where
+the services are built), and a test may give a service any other object of that shape.
+``Officers`` needs less still, and is given only the store and the clock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from openline.core.entry import Entry
+from openline.node.home import NodeConfig
+from openline.store import Store
+from openline.store.database import PinnedPeer
+
+Clock = Callable[[], datetime]
+Items = Sequence[tuple[str, Mapping[str, Any], Sequence[str]]]
+"""Entries to append to one log: (kind, body, refs) each."""
+
+
+class Ledger(Protocol):
+    """The node as its services see it."""
+
+    party: str
+    store: Store
+    config: NodeConfig
+    lock: threading.RLock
+    """Held from a check of the folds to the append it allows (two officers at once)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def peers(self) -> dict[str, PinnedPeer]: ...
+
+    def peer(self, party: str) -> PinnedPeer:
+        """The pinned peer ``party`` (404 ``unknown-peer`` if it is not one)."""
+        ...
+
+    def append(self, peer: str, items: Items) -> list[Entry]:
+        """Sign and durably store entries to one peer, in order."""
+        ...
+
+    def append_to_many(self, batches: Sequence[tuple[str, Items]]) -> list[list[Entry]]:
+        """Sign and store entries to several peers in one transaction: all or none."""
+        ...
