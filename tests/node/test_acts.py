@@ -11,17 +11,27 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from test_officers_node import PASSWORD, request_body
 
-from openline.api.acts import ACTS, act_of_route, bound, check_bound, commands_of_route, routes_of
+from openline.api.acts import (
+    ACTS,
+    WRITES,
+    act_of_route,
+    bound,
+    check_bound,
+    commands_of_route,
+    routes_of,
+)
 from openline.api.client import ApiError, OfficerClient
 from openline.core.roles import Action
 from openline.node.app import Node
+from openline.node.commands import Command
 from openline.server.app import create_app
 from pair import make_pair, pump
 
-# The contract: each mutating route, the act it performs, the commands it runs (a route that
-# signs entries runs them through openline.node.commands.execute), and what the officer's
-# role must allow: the act's floor, checked before the body is read, then the command's own
-# rule. A new write route must be added here, on purpose, with its act and command.
+# The contract: each mutating route, the act it performs, the commands it runs (every write
+# of /api/v1 but a query's runs them through openline.node.commands.execute), and what the
+# officer's role must allow: the act's floor, checked before the body is read, then the
+# command's own rule. A new write route must be added here, on purpose, with its act and
+# command.
 MUTATING: dict[str, tuple[str, tuple[str, ...], str]] = {
     "POST /api/v1/messages": ("send-message", ("SendMessage",), "send"),
     "POST /api/v1/messages/batch": ("send-message", ("SendBatch",), "send"),
@@ -54,19 +64,23 @@ MUTATING: dict[str, tuple[str, tuple[str, ...], str]] = {
     "POST /api/v1/notifications": ("notify", ("Notify",), "send"),
     "POST /api/v1/incidents": ("report-incident", ("ReportIncident",), "send"),
     "POST /api/v1/desk-checks": ("desk-check", ("DeskCheck",), "send"),
-    "POST /api/v1/catalogues": ("pin-catalogue", (), "send"),
+    "POST /api/v1/catalogues": ("pin-catalogue", ("PinCatalogue",), "send"),
     "POST /api/v1/catalogue-messages": (
         "send-catalogue-message",
         ("SendCatalogueMessage",),
         "send",
     ),
-    "POST /api/v1/peers": ("add-peer", (), "manage"),
-    "POST /api/v1/officers": ("add-officer", (), "manage"),
-    "POST /api/v1/officers/{username}/disable": ("disable-officer", (), "manage"),
-    "POST /api/v1/officers/{username}/enable": ("enable-officer", (), "manage"),
-    "POST /api/v1/officers/{username}/password": ("set-password", (), "manage"),
-    "POST /api/v1/officers/{username}/token": ("issue-token", (), "manage"),
-    "POST /api/v1/rebuild": ("rebuild", (), "manage"),
+    "POST /api/v1/peers": ("add-peer", ("AddPeer",), "manage"),
+    "POST /api/v1/officers": ("add-officer", ("AddOfficer",), "manage"),
+    "POST /api/v1/officers/{username}/disable": (
+        "disable-officer",
+        ("DisableOfficer",),
+        "manage",
+    ),
+    "POST /api/v1/officers/{username}/enable": ("enable-officer", ("EnableOfficer",), "manage"),
+    "POST /api/v1/officers/{username}/password": ("set-password", ("SetPassword",), "manage"),
+    "POST /api/v1/officers/{username}/token": ("issue-token", ("IssueToken",), "manage"),
+    "POST /api/v1/rebuild": ("rebuild", ("Rebuild",), "manage"),
     "POST /api/v1/verify": ("verify", (), "read"),
     "POST /api/v1/proofs/check": ("check-proof", (), "read"),
     "POST /console/login": ("session", (), "read"),
@@ -164,11 +178,66 @@ def test_a_signing_route_without_its_command_cannot_be_mounted() -> None:
         check_bound(app.routes, ("/api/v1",), ("POST",))
 
 
+# The acts whose commands sign no entries: they change the node's own records.
+SIGN_NOTHING = frozenset(
+    {
+        "add-officer",
+        "disable-officer",
+        "enable-officer",
+        "set-password",
+        "issue-token",
+        "add-peer",
+        "rebuild",
+    }
+)
+
+
 def test_each_act_floor_matches_the_contract() -> None:
     for route, (name, commands, needs) in MUTATING.items():
         act = ACTS[name]
         assert act.action == Action(needs.split(";")[0]), route
-        assert act.signs == bool(commands), route
+        assert act.signs == (bool(commands) and name not in SIGN_NOTHING), route
+        if route.split()[1].startswith("/api/v1"):
+            assert act.query == (not commands), route
+
+
+def test_each_command_declares_its_route_floor() -> None:
+    """A command's declared action is its act's floor, wherever the command is run from;
+    what it needs beyond that (the level rule) is its ``action``'s to say."""
+    declared = {cls.__name__: cls for cls in _commands(Command)}
+    for route, (name, commands, _) in MUTATING.items():
+        for command in commands:
+            assert ACTS[name].action == declared[command].ACTION, (route, command)
+
+
+def _commands(root: type[Command]) -> list[type[Command]]:
+    found = []
+    for sub in root.__subclasses__():
+        found += [sub, *_commands(sub)]
+    return found
+
+
+def _app(*routes: tuple[str, str]) -> FastAPI:
+    app = FastAPI()
+    router = APIRouter(prefix="/api/v1")
+
+    async def endpoint() -> dict[str, Any]:
+        return {}
+
+    for path, act in routes:
+        router.add_api_route(path, endpoint, methods=["POST"], openapi_extra=bound(act))
+    app.include_router(router)
+    return app
+
+
+def test_a_write_route_that_runs_no_command_cannot_be_mounted() -> None:
+    unbound = _app(("/rebuild", "rebuild"))
+    check_bound(unbound.routes, ("/api/v1",), ("GET", "POST"))  # only when asked for
+    with pytest.raises(RuntimeError, match=r"POST /api/v1/rebuild writes \(rebuild\) but names"):
+        check_bound(unbound.routes, ("/api/v1",), ("GET", "POST"), commanded=WRITES)
+    # A query answers by a write method and runs no command: verify, check a proof.
+    queries = _app(("/verify", "verify"), ("/proofs/check", "check-proof"))
+    check_bound(queries.routes, ("/api/v1",), ("GET", "POST"), commanded=WRITES)
 
 
 def client(node: Node, token: str) -> OfficerClient:

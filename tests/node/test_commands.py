@@ -125,6 +125,10 @@ def test_the_api_takes_every_command_as_its_body(nodes: tuple[Node, Node, FakeCl
         "/api/v1/incidents",
         "/api/v1/desk-checks",
         "/api/v1/catalogue-messages",
+        "/api/v1/catalogues",
+        "/api/v1/peers",
+        "/api/v1/officers",
+        "/api/v1/officers/{username}/password",
     } <= commands
 
 

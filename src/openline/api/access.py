@@ -6,10 +6,11 @@ operator's key, used by the CLI; it may do everything) and an officer's API toke
 (``openline.core.roles``). What each route's act needs is declared with the route, in the
 one table of acts (``openline.api.acts``).
 
-Every entry a person's act produces names the officer who acted (:func:`acting_officer`):
-with an officer's token that is the officer's own user name, whatever the body says, and a
-body that names someone else is refused (an officer cannot sign as another); with the admin
-token it is the body's ``officer``, as the CLI's ``--officer`` passes it, or the route's
+Every entry a person's act produces names the officer who acted
+(``openline.node.commands.Actor.names``, for every command the routes run): with an
+officer's token that is the officer's own user name, whatever the body says, and a body
+that names someone else is refused (an officer cannot sign as another); with the admin
+token it is the body's ``officer``, as the CLI's ``--officer`` passes it, or the command's
 default.
 """
 
@@ -17,10 +18,8 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import overload
 
 from fastapi import Request
-from pydantic import BaseModel
 
 from openline.core.roles import Action
 from openline.node.app import Node
@@ -84,40 +83,3 @@ def caller_of(request: Request) -> Caller:
     if not isinstance(caller, Caller):
         raise CommandError("no caller was identified", code="unauthorized", status=401)
     return caller
-
-
-def given_officer(body: BaseModel | None) -> str | None:
-    """The ``officer`` the request body gave, or None if it left the field to its default."""
-    if body is None or "officer" not in body.model_fields_set:
-        return None
-    officer = getattr(body, "officer", None)
-    return officer if isinstance(officer, str) else None
-
-
-@overload
-def acting_officer(request: Request, given: str | None, default: str) -> str: ...
-@overload
-def acting_officer(request: Request, given: str | None, default: None) -> str | None: ...
-def acting_officer(request: Request, given: str | None, default: str | None) -> str | None:
-    """The officer to write in the entry a request produces.
-
-    Args:
-        request: the request, whose caller the token check recorded.
-        given: the ``officer`` the body gave (None if it gave none; see
-            :func:`given_officer`).
-        default: what the operator's request records when the body gives no officer.
-
-    Raises:
-        CommandError: 403 ``officer-mismatch`` when an officer's token names another officer.
-    """
-    officer = caller_of(request).officer
-    if officer is None:
-        return default if given is None else given
-    if given is not None and given != officer.username:
-        raise CommandError(
-            f"{officer.username} cannot sign as {given!r}: leave officer out, or give your own "
-            "user name",
-            code="officer-mismatch",
-            status=403,
-        )
-    return officer.username

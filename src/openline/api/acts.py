@@ -1,11 +1,14 @@
 """The one table of acts: every route of ``/api/v1`` and every console POST names its act,
-and a route that signs entries also names the commands it runs.
+and every write of ``/api/v1`` (and any route that signs entries) also names the commands it
+runs.
 
 A route binds itself with ``openapi_extra=bound("send-message", SendMessage)`` (the binding is
 also in the OpenAPI schema, as ``x-openline-act`` and ``x-openline-commands``).
 :func:`check_bound` runs when the app is built and refuses to serve a route that names no
-act, an unknown one, or a signing act without its command: a new write route cannot fall
-through to some default permission. Permission is never guessed from the URL.
+act, an unknown one, a signing act without its command, or (for the officers' API) a write
+without its command unless its act is a query: a new write route cannot fall through to some
+default permission, nor act beside the command layer. Permission is never guessed from the
+URL.
 
 An act's action is the floor its route checks before the body is read (an auditor is refused
 a send at once). What a command needs beyond that floor is the command's own rule, checked
@@ -36,6 +39,10 @@ class Act:
     action: Action
     signs: bool = False
     """True when the act signs entries: its routes must name the commands they run."""
+    query: bool = False
+    """True when the act only answers, though by a write method (for its body, or for its
+    cost: ``verify``, ``check-proof``): it changes nothing an officer asked for and runs no
+    command, so :func:`check_bound` lets its writes name none."""
 
 
 def _acts(*acts: Act) -> dict[str, Act]:
@@ -47,8 +54,8 @@ READ, EXPORT, SEND, MANAGE = Action.READ, Action.EXPORT, Action.SEND, Action.MAN
 ACTS: Mapping[str, Act] = _acts(
     # reading
     Act("read", READ),
-    Act("check-proof", READ),
-    Act("verify", READ),
+    Act("check-proof", READ, query=True),
+    Act("verify", READ, query=True),
     # exporting evidence
     Act("prove", EXPORT),
     Act("report", EXPORT),
@@ -64,8 +71,8 @@ ACTS: Mapping[str, Act] = _acts(
     Act("report-incident", SEND, signs=True),
     Act("desk-check", SEND, signs=True),
     Act("send-catalogue-message", SEND, signs=True),
-    Act("pin-catalogue", SEND),
-    # running the node
+    Act("pin-catalogue", SEND, signs=True),
+    # running the node: the writes run commands that sign nothing and answer with their result
     Act("list-officers", MANAGE),
     Act("add-officer", MANAGE),
     Act("disable-officer", MANAGE),
@@ -113,16 +120,25 @@ def routes_of(routes: Sequence[BaseRoute]) -> Iterator[Any]:
     return iter(iter_route_contexts(routes))
 
 
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
 def check_bound(
-    routes: Sequence[BaseRoute], prefixes: tuple[str, ...], methods: Iterable[str]
+    routes: Sequence[BaseRoute],
+    prefixes: tuple[str, ...],
+    methods: Iterable[str],
+    commanded: Iterable[str] = (),
 ) -> None:
     """Refuse an app in which a route under ``prefixes`` answering one of ``methods`` names
-    no act (or an unknown one), or names a signing act but not the command it runs.
+    no act (or an unknown one), or names a signing act but not the command it runs, or
+    answers one of ``commanded`` (the officers' API passes :data:`WRITES`) and names no
+    command though its act is no query.
 
     Raises:
         RuntimeError: naming the route.
     """
     wanted = set(methods)
+    must_command = set(commanded)
     for route in routes_of(routes):
         path = str(route.path or "")
         answers = set(route.methods or ())
@@ -134,3 +150,8 @@ def check_bound(
             raise RuntimeError(f"{shown} {path} is bound to no act of openline.api.acts")
         if act.signs and not commands_of_route(route):
             raise RuntimeError(f"{shown} {path} signs ({act.name}) but names no command")
+        if answers & must_command and not act.query and not commands_of_route(route):
+            raise RuntimeError(
+                f"{shown} {path} writes ({act.name}) but names no command: run one through "
+                "openline.node.commands.execute, or bind the route to a query act"
+            )

@@ -9,11 +9,12 @@ Mounted under ``/api/v1`` by the officers' router, which checks the token:
     POST /catalogue-messages         {to, catalogue?, code, params, lang?, refs?, officer?}
                                      → 201
 
-``officer`` is who acts (``openline.api.access.acting_officer``): an officer's token acts as
+``officer`` is who acts (``openline.node.commands.Actor.names``): an officer's token acts as
 its officer; with the admin token, a pin names "duty officer" and a message no one unless
 the body says.
 
-The application commands are :class:`openline.node.catalogues.Catalogues`; every error is
+The bodies are the commands :class:`openline.node.catalogues.PinCatalogue` and
+:class:`~openline.node.catalogues.SendCatalogueMessage`; every error is
 ``{"error": {"code", "message"}}``.
 """
 
@@ -23,27 +24,15 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
-from pydantic import Field
 
-from openline.api.access import acting_officer, given_officer
 from openline.api.acts import bound
-from openline.api.idempotency import executed
-from openline.api.requests import Strict
+from openline.api.idempotency import answered, executed
 from openline.api.results import entry_summary
-from openline.core.canonical import canonical_bytes
 from openline.core.catalogue import Catalogue, render
 from openline.core.entry import Entry
-from openline.core.errors import EncodingError
-from openline.node.catalogues import SendCatalogueMessage
-from openline.node.commands import DUTY_OFFICER, Short
+from openline.node.catalogues import PinCatalogue, SendCatalogueMessage
 from openline.node.errors import CommandError
 from openline.wiring import CurrentNode
-
-
-class PinIn(Strict):
-    document: dict[str, Any]
-    to: list[Short] | None = Field(default=None, max_length=100)
-    officer: Short = DUTY_OFFICER
 
 
 def catalogue_view(catalogue: Catalogue, lang: str | None) -> dict[str, Any]:
@@ -87,17 +76,9 @@ async def list_catalogues(node: CurrentNode) -> dict[str, Any]:
     return listing
 
 
-@router.post("/catalogues", status_code=201, openapi_extra=bound("pin-catalogue"))
-async def pin(node: CurrentNode, request: Request, body: PinIn) -> dict[str, Any]:
-    officer = acting_officer(request, given_officer(body), "duty officer")
-    try:  # refuses what JSON parsing let through: floats (NaN too), huge integers
-        document = canonical_bytes(body.document)
-    except EncodingError as error:
-        raise CommandError(f"catalogue: {error}", code="invalid-catalogue", status=422) from error
-    result: dict[str, Any] = await anyio.to_thread.run_sync(
-        node.catalogues.pin, document, officer, body.to
-    )
-    return result
+@router.post("/catalogues", status_code=201, openapi_extra=bound("pin-catalogue", PinCatalogue))
+async def pin(node: CurrentNode, request: Request, body: PinCatalogue) -> dict[str, Any]:
+    return await answered(request, node, body)
 
 
 @router.get("/catalogues/{ref}", openapi_extra=bound("read"))

@@ -2,10 +2,14 @@
 
 Every route that signs entries runs its command through :func:`executed` and builds its
 answer from the entries that returns, so a retry with the same key answers what the first
-attempt did (or would have, had it not been cut off) and signs nothing new.
+attempt did (or would have, had it not been cut off) and signs nothing new. A route whose
+command is not keyed (an account, a peer, a pin, a rebuild) answers with what the command
+returned (:func:`answered`), and the header is not read for it at all.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import anyio.to_thread
 from fastapi import Request
@@ -14,7 +18,14 @@ from openline.api.access import caller_of
 from openline.core.entry import Entry
 from openline.node.app import Node
 from openline.node.commands import Actor, Command, execute
-from openline.node.idempotency import OPERATOR, Attempt, fingerprint, officer_actor, parse_key
+from openline.node.idempotency import (
+    OPERATOR,
+    Attempt,
+    Done,
+    fingerprint,
+    officer_actor,
+    parse_key,
+)
 
 HEADER = "idempotency-key"
 
@@ -36,10 +47,30 @@ async def attempt_of(request: Request) -> Attempt | None:
     return Attempt(actor, key, fingerprint(request.method, request.url.path, query, body))
 
 
-async def executed(request: Request, node: Node, command: Command) -> list[Entry]:
-    """Run ``command`` as the caller the token check identified, once per key (in a worker
-    thread), and return the entries it signed (``openline.node.commands.execute``)."""
-    attempt = await attempt_of(request)
+async def run(request: Request, node: Node, command: Command) -> Done:
+    """Run ``command`` as the caller the token check identified, once per key when it is
+    keyed (in a worker thread; ``openline.node.commands.execute``)."""
+    # An unkeyed command ignores the key, so a bad header is not refused for it either.
+    attempt = await attempt_of(request) if command.KEYED else None
     actor = Actor(caller_of(request).officer)
-    done = await anyio.to_thread.run_sync(execute, node, command, actor, attempt)
-    return done.entries
+    return await anyio.to_thread.run_sync(execute, node, command, actor, attempt)
+
+
+async def executed(request: Request, node: Node, command: Command) -> list[Entry]:
+    """The entries ``command`` signed, or signed the first time its key was used."""
+    return (await run(request, node, command)).entries
+
+
+async def answered(request: Request, node: Node, command: Command) -> dict[str, Any]:
+    """What an unkeyed ``command`` returned: the route's answer.
+
+    Raises:
+        TypeError: for a keyed command, whose replay would have no result to answer with,
+            or one that returned no JSON object.
+    """
+    if command.KEYED:
+        raise TypeError(f"{type(command).__name__} is keyed: answer from its entries")
+    result = (await run(request, node, command)).result
+    if not isinstance(result, dict):
+        raise TypeError(f"{type(command).__name__} returned no JSON object")
+    return result

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 import anyio.to_thread
-import orjson
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
-from pydantic import BaseModel, ConfigDict
 
 from openline.api import accounts, catalogues, notices, requests
 from openline.api.access import (
@@ -26,21 +24,14 @@ from openline.api.access import (
     remember,
 )
 from openline.api.acts import act_of_route, bound
-from openline.api.idempotency import executed
+from openline.api.idempotency import answered, executed
 from openline.api.paging import After, Cursor, Limit, paged
 from openline.api.results import entries_result
 from openline.node import reads
 from openline.node.errors import CommandError
 from openline.node.hotline import AckAs, Acknowledge, SendBatch, SendMessage
+from openline.node.node_commands import AddPeer, Rebuild
 from openline.wiring import CurrentNode
-
-
-class PeerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    card: dict[str, Any]
-    url: str | None = None
-    replace: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +85,11 @@ async def ack(
     return entries_result(await executed(request, node, Acknowledge(entry_id=entry_id, **given)))
 
 
-@router.post("/peers", status_code=201, openapi_extra=bound("add-peer"))
-async def add_peer(node: CurrentNode, request: Request, peer: PeerIn) -> dict[str, Any]:
-    card_bytes = orjson.dumps(peer.card)
-    pinned = await anyio.to_thread.run_sync(node.add_peer, card_bytes, peer.url, peer.replace)
+@router.post("/peers", status_code=201, openapi_extra=bound("add-peer", AddPeer))
+async def add_peer(node: CurrentNode, request: Request, peer: AddPeer) -> dict[str, Any]:
+    pinned = await answered(request, node, peer)
     settings_of(request).on_peers_changed()
-    return {"party": pinned.party, "url": pinned.url, "fingerprint": pinned.card.fingerprint}
+    return pinned
 
 
 @router.get("/status", openapi_extra=bound("read"))
@@ -133,9 +123,9 @@ async def verify(node: CurrentNode, full: bool = False) -> dict[str, Any]:
     return report.to_json()
 
 
-@router.post("/rebuild", openapi_extra=bound("rebuild"))
-async def rebuild(node: CurrentNode) -> dict[str, Any]:
-    return await anyio.to_thread.run_sync(node.rebuild)
+@router.post("/rebuild", openapi_extra=bound("rebuild", Rebuild))
+async def rebuild(node: CurrentNode, request: Request) -> dict[str, Any]:
+    return await answered(request, node, Rebuild())
 
 
 for part in (requests.router, notices.router, catalogues.router, accounts.router):

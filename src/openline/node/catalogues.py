@@ -34,8 +34,9 @@ from openline.core.catalogue import (
 from openline.core.entry import Entry
 from openline.core.errors import EncodingError, EntryError
 from openline.core.kinds import Kind, validate_body
+from openline.core.roles import Action
 from openline.core.timefmt import format_time, parse_time, parse_user_time
-from openline.node.commands import Command, Short
+from openline.node.commands import DUTY_OFFICER, Command, Short
 from openline.node.errors import CommandError
 
 if TYPE_CHECKING:
@@ -444,3 +445,32 @@ class SendCatalogueMessage(Command):
         return node.catalogues.send(
             self.to, self.catalogue, self.code, self.params, self.lang, self.refs, officer
         )
+
+
+class PinCatalogue(Command):
+    """``POST /catalogues``: pin the catalogue ``document`` here and tell the peers in
+    ``to`` (default: every pinned peer) with a ``catalogue.pin`` entry.
+
+    Not keyed, though it signs entries: its answer (``newly_pinned``, ``already_told``, the
+    catalogue's summary) cannot be rebuilt from the entries alone, and a pin that told no
+    peer signed none to replay. It needs no key: pinning is idempotent by state, as the
+    document is stored once and a peer already told of its hash is not told again, so a
+    retry signs nothing new and answers with what is now so.
+    """
+
+    ACTION: ClassVar[Action] = Action.SEND
+    KEYED: ClassVar[bool] = False
+    DEFAULT_OFFICER: ClassVar[str | None] = DUTY_OFFICER
+
+    document: dict[str, Any]
+    to: list[Short] | None = Field(default=None, max_length=100)
+    officer: Short = DUTY_OFFICER
+
+    def run(self, node: Node, officer: str | None) -> dict[str, Any]:
+        try:  # refuses what JSON parsing let through: floats (NaN too), huge integers
+            document = canonical_bytes(self.document)
+        except EncodingError as error:
+            raise CommandError(
+                f"catalogue: {error}", code="invalid-catalogue", status=422
+            ) from error
+        return node.catalogues.pin(document, officer or DUTY_OFFICER, self.to)

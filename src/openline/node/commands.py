@@ -6,6 +6,11 @@ validates its forms with it, and the CLI sends it as JSON. :func:`execute` runs 
 the officer who acts, runs the command once per idempotency key under the node's lock, and
 returns the entries it signed, from which every adapter builds its answer.
 
+Some commands are run unkeyed (:attr:`Command.KEYED` False): those whose answer is not in
+the entries they sign, such as an officer's account or a new API token. A replay can give
+back only stored entries, and what these commands return must never be stored to be
+replayed, so a retry runs them again and the state they left answers it.
+
 Each command declares what the acting officer's role must allow (:meth:`Command.action`),
 and :func:`execute` checks it before anything else: the level rule (minister-level work is
 an approver's) is a command's, wherever the command comes from. An adapter's route is also
@@ -71,6 +76,12 @@ class Command(BaseModel):
     ACTION: ClassVar[Action] = Action.SEND
     """What the acting officer's role must allow, unless :meth:`action` says more."""
 
+    KEYED: ClassVar[bool] = True
+    """Whether a request's idempotency key holds for this command. False for a command whose
+    answer is its return value, not its entries: a replay could answer only with entries,
+    and a result holding an officer's account or a token must never be stored to be given
+    back. :func:`execute` runs such a command unkeyed, whatever the request's key."""
+
     def action(self, node: Node) -> Action:
         """What the acting officer's role must allow for this command (with ``node``'s
         records at hand, for a rule that depends on what is stored)."""
@@ -85,7 +96,8 @@ class Command(BaseModel):
 
     def run(self, node: Node, officer: str | None) -> object:
         """Sign and store what the command asks, as ``officer``. What it signs is collected
-        by :func:`execute` as it is stored; what this returns is not used."""
+        by :func:`execute` as it is stored; what this returns is :attr:`Done.result`, the
+        answer of an unkeyed command (a keyed one answers from its entries)."""
         raise NotImplementedError
 
     def signed_by(self, officer: str | None) -> Self:
@@ -138,8 +150,11 @@ def execute(node: Node, command: Command, actor: Actor, attempt: Attempt | None)
     """Run ``command`` as ``actor``, once per idempotency key (``attempt``; None: unkeyed).
 
     The officer's role is checked first, so a refused command stores nothing, not even
-    its key. Blocking: adapters call it in a worker thread.
+    its key. A command that is not :attr:`~Command.KEYED` runs unkeyed and outside the
+    node's lock, whatever ``attempt`` says. Blocking: adapters call it in a worker thread.
     """
     actor.authorize(command.action(node))
     officer = actor.names(command.given_officer(), command.DEFAULT_OFFICER)
+    if not command.KEYED:
+        return node.keys.unkeyed(lambda: command.run(node, officer))
     return node.keys.once(attempt, lambda: command.run(node, officer))

@@ -16,6 +16,8 @@ copies of one request sent at once serialise: the second finds the first's key.
 
 What the adapters answer is computed from the entries alone (the API's result of each
 command, the console's "sent" page), so a replay answers what the first attempt would have.
+A command whose answer is not in its entries (an officer's account, a new API token, a pin)
+is never keyed: :meth:`IdempotencyKeys.unkeyed` runs it, and its return value is the answer.
 """
 
 from __future__ import annotations
@@ -93,10 +95,15 @@ class Attempt:
 
 @dataclass(frozen=True, slots=True)
 class Done:
-    """The entries a command created; ``replayed`` when a retry found them already made."""
+    """The entries a command created; ``replayed`` when a retry found them already made.
+
+    ``result`` is what the command returned when it ran now, and None for a replay: only
+    the entries are stored with a key, so an answer built from ``result`` cannot be
+    replayed (such commands are run unkeyed)."""
 
     entries: list[Entry]
     replayed: bool = False
+    result: object = None
 
 
 @dataclass
@@ -126,8 +133,9 @@ class IdempotencyKeys:
         self.fault = os.environ.get(FAULT_ENV) if fault is None else fault
 
     def once(self, attempt: Attempt | None, command: Callable[[], object]) -> Done:
-        """Run ``command`` and return the entries it created, or, when ``attempt``'s key
-        was used before for the same request, return the entries it created then.
+        """Run ``command`` and return the entries it created (and what it returned), or,
+        when ``attempt``'s key was used before for the same request, return the entries it
+        created then.
 
         Raises:
             CommandError: 409 ``idempotency-conflict`` for a key used for another request;
@@ -138,13 +146,27 @@ class IdempotencyKeys:
                 earlier = self._earlier(attempt)
                 if earlier is not None:
                     return Done(earlier, replayed=True)
-            claim = _Claim(attempt)
-            token = _running.set(claim)
-            try:
-                command()
-            finally:
-                _running.reset(token)
-            return Done(list(claim.entries))
+            return self._run(attempt, command)
+
+    def unkeyed(self, command: Callable[[], object]) -> Done:
+        """Run ``command`` with no key, outside the node's lock, and return what it signed
+        and what it returned.
+
+        For the commands that are never keyed: with no key there is nothing to check
+        under the lock, and the acts they call take the locks they need themselves. An
+        account command hashes a password (argon2id: 64 MiB, tens of milliseconds), which
+        must not hold up every send and every batch received meanwhile.
+        """
+        return self._run(None, command)
+
+    def _run(self, attempt: Attempt | None, command: Callable[[], object]) -> Done:
+        claim = _Claim(attempt)
+        token = _running.set(claim)
+        try:
+            result = command()
+        finally:
+            _running.reset(token)
+        return Done(list(claim.entries), result=result)
 
     def _earlier(self, attempt: Attempt) -> list[Entry] | None:
         with self.store.read() as connection:

@@ -11,11 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from openline.api.acts import WRITES
 from openline.node.app import Node
 from openline.node.errors import CommandError
 
-API_BOUND = (("/api/v1",), ("GET", "POST", "PUT", "PATCH", "DELETE"))
-"""Every method of every officers' API route names its act (``openline.api.acts``)."""
+API_BOUND = (("/api/v1",), ("GET", "POST", "PUT", "PATCH", "DELETE"), WRITES)
+"""Every method of every officers' API route names its act, and every write but a query's
+names its command too (``openline.api.acts.check_bound``)."""
 
 
 def base_app(
