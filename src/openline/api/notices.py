@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from openline.api.acts import bound
 from openline.api.idempotency import executed
 from openline.api.paging import After, Cursor, Limit, paged
-from openline.api.results import entries_result
+from openline.api.results import EntriesResult, entries_result
 from openline.node.errors import CommandError
 from openline.node.notices import DeskCheck, Notify, ReportIncident
 from openline.node.rendering import render_entry_for
@@ -61,7 +61,7 @@ async def notification(node: CurrentNode, ref: str) -> dict[str, Any]:
 @router.post("/desk-checks", status_code=201, openapi_extra=bound("desk-check", DeskCheck))
 async def desk_check(
     node: CurrentNode, request: Request, body: DeskCheck | None = None
-) -> dict[str, Any]:
+) -> EntriesResult:
     return entries_result(await executed(request, node, body or DeskCheck()))
 
 

@@ -26,7 +26,7 @@ from openline.api.access import (
 from openline.api.acts import act_of_route, bound
 from openline.api.idempotency import answered, executed
 from openline.api.paging import After, Cursor, Limit, paged
-from openline.api.results import entries_result
+from openline.api.results import EntriesResult, entries_result
 from openline.node import reads
 from openline.node.errors import CommandError
 from openline.node.hotline import AckAs, Acknowledge, SendBatch, SendMessage
@@ -66,12 +66,12 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
 
 
 @router.post("/messages", status_code=201, openapi_extra=bound("send-message", SendMessage))
-async def send(node: CurrentNode, request: Request, message: SendMessage) -> dict[str, Any]:
+async def send(node: CurrentNode, request: Request, message: SendMessage) -> EntriesResult:
     return entries_result(await executed(request, node, message))
 
 
 @router.post("/messages/batch", status_code=201, openapi_extra=bound("send-message", SendBatch))
-async def send_batch(node: CurrentNode, request: Request, batch: SendBatch) -> dict[str, Any]:
+async def send_batch(node: CurrentNode, request: Request, batch: SendBatch) -> EntriesResult:
     return entries_result(await executed(request, node, batch))
 
 
@@ -80,7 +80,7 @@ async def send_batch(node: CurrentNode, request: Request, batch: SendBatch) -> d
 )
 async def ack(
     node: CurrentNode, request: Request, entry_id: str, body: AckAs | None = None
-) -> dict[str, Any]:
+) -> EntriesResult:
     given = {} if body is None else body.model_dump(exclude_unset=True)
     return entries_result(await executed(request, node, Acknowledge(entry_id=entry_id, **given)))
 

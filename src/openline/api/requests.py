@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from openline.api.acts import bound
 from openline.api.idempotency import executed
 from openline.api.paging import After, Cursor, Limit, paged
-from openline.api.results import entry_summary
+from openline.api.results import EntrySummary, entry_summary
 from openline.core.card import Card
 from openline.core.errors import CardError, OpenlineError
 from openline.core.paging import Page
@@ -55,11 +55,11 @@ router = APIRouter()
 
 
 @router.post("/requests", status_code=201, openapi_extra=bound("new-request", NewRequest))
-async def send_request(node: CurrentNode, request: Request, body: NewRequest) -> dict[str, Any]:
+async def send_request(node: CurrentNode, request: Request, body: NewRequest) -> EntrySummary:
     return await created(request, node, body)
 
 
-async def created(request: Request, node: Node, command: Command) -> dict[str, Any]:
+async def created(request: Request, node: Node, command: Command) -> EntrySummary:
     """The one entry a command signs, once per Idempotency-Key."""
     (entry,) = await executed(request, node, command)
     return entry_summary(entry)
@@ -127,7 +127,7 @@ async def show_request(node: CurrentNode, request_id: str) -> dict[str, Any]:
 )
 async def respond(
     node: CurrentNode, request: Request, request_id: str, body: Answer
-) -> dict[str, Any]:
+) -> EntrySummary:
     return await created(request, node, Respond(request_id=request_id, **_given(body)))
 
 
@@ -138,7 +138,7 @@ async def respond(
 )
 async def update(
     node: CurrentNode, request: Request, request_id: str, body: Update
-) -> dict[str, Any]:
+) -> EntrySummary:
     return await created(request, node, UpdateRequest(request_id=request_id, **_given(body)))
 
 
@@ -149,12 +149,12 @@ async def update(
 )
 async def read(
     node: CurrentNode, request: Request, request_id: str, body: ReadAs | None = None
-) -> dict[str, Any]:
+) -> EntrySummary:
     return await created(request, node, ReadReceipt(request_id=request_id, **_given(body)))
 
 
 @router.post("/explanations", status_code=201, openapi_extra=bound("explain", Explain))
-async def explain(node: CurrentNode, request: Request, body: Explain) -> dict[str, Any]:
+async def explain(node: CurrentNode, request: Request, body: Explain) -> EntrySummary:
     return await created(request, node, body)
 
 
