@@ -19,6 +19,7 @@ from openline.cli_support import (
     DirArg,
     JsonOpt,
     LimitOpt,
+    PrecedenceOpt,
     access,
     fail,
     is_entry_id,
@@ -72,9 +73,7 @@ def request(
     level: Annotated[
         str, typer.Option(help="minister, chief-of-defence, commander or working.")
     ] = "working",
-    precedence: Annotated[str, typer.Option(help="flash, immediate, priority, routine.")] = (
-        "routine"
-    ),
+    precedence: PrecedenceOpt = "routine",
     agenda: Annotated[str | None, typer.Option(help="Agenda, free text.")] = None,
     location: Annotated[str | None, typer.Option(help="Where (required for a meeting).")] = None,
     series: Annotated[str | None, typer.Option(help="Dialogue series (for a dialogue).")] = None,
@@ -190,9 +189,7 @@ def explain(
     ref: Annotated[
         list[str] | None, typer.Option(help="Id of the entry it asks about; repeatable.")
     ] = None,
-    precedence: Annotated[str, typer.Option(help="flash, immediate, priority, routine.")] = (
-        "priority"
-    ),
+    precedence: PrecedenceOpt = "priority",
     officer: Officer = "duty officer",
     lang: Lang = "en",
 ) -> None:

@@ -19,6 +19,7 @@ from openline.cli_support import (
     AfterOpt,
     BeforeOpt,
     DirArg,
+    GivenPrecedenceOpt,
     JsonOpt,
     LimitOpt,
     access,
@@ -121,6 +122,9 @@ def _print_sent(result: dict[str, Any], what: str, lang: str) -> None:
     out.print(f"notice {result['notice']}")
 
 
+AckWithinOpt = Annotated[int | None, typer.Option(help="Minutes from delivery to acknowledge.")]
+
+
 @app.command()
 def notify(
     directory: DirArg,
@@ -136,12 +140,8 @@ def notify(
     title: Annotated[str | None, typer.Option(help="Title of the activity.")] = None,
     start: Annotated[str | None, typer.Option(help="Start (RFC 3339).")] = None,
     end: Annotated[str | None, typer.Option(help="End (RFC 3339).")] = None,
-    ack_within: Annotated[
-        int | None, typer.Option(help="Minutes from delivery to acknowledge.")
-    ] = None,
-    precedence: Annotated[str | None, typer.Option(help="flash, immediate, priority, routine.")] = (
-        None
-    ),
+    ack_within: AckWithinOpt = None,
+    precedence: GivenPrecedenceOpt = None,
     officer: FileOfficer = None,
     lang: TextLang = None,
     json_out: JsonOpt = False,
@@ -174,12 +174,8 @@ def incident(
     ] = None,
     file: FileOpt = None,
     description: Annotated[str | None, typer.Option(help="What happened.")] = None,
-    ack_within: Annotated[
-        int | None, typer.Option(help="Minutes from delivery to acknowledge.")
-    ] = None,
-    precedence: Annotated[str | None, typer.Option(help="flash, immediate, priority, routine.")] = (
-        None
-    ),
+    ack_within: AckWithinOpt = None,
+    precedence: GivenPrecedenceOpt = None,
     officer: FileOfficer = None,
     lang: TextLang = None,
     json_out: JsonOpt = False,

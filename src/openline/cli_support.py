@@ -40,6 +40,11 @@ BeforeOpt = Annotated[
 AfterOpt = Annotated[
     str | None, typer.Option("--after", help="The page after this cursor (newer items).")
 ]
+PRECEDENCE_HELP = "flash, immediate, priority, routine."
+PrecedenceOpt = Annotated[str, typer.Option(help=PRECEDENCE_HELP)]
+"""--precedence, with the command's default."""
+GivenPrecedenceOpt = Annotated[str | None, typer.Option(help=PRECEDENCE_HELP)]
+"""--precedence where a file may give it instead (None: not on the command line)."""
 
 
 def page_params(limit: int | None, before: str | None, after: str | None) -> dict[str, str]:
