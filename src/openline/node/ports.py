@@ -4,7 +4,9 @@
 its clock, its store (to read), its pinned peers, its configuration, its lock, and the one
 way to sign and store entries. ``Node`` is a ``Ledger`` by its shape (mypy checks it where
 the services are built), and a test may give a service any other object of that shape.
-``Officers`` needs less still, and is given only the store and the clock.
+``Officers`` needs less still, and is given only the store and the clock; the
+``DeadlineWatcher`` a :class:`Watched`: the store, the clock, the store's revision and the
+notices' overdue list.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from openline.core.entry import Entry
 from openline.node.home import NodeConfig
 from openline.store import Store
 from openline.store.database import PinnedPeer
+
+if TYPE_CHECKING:
+    from openline.node.notices import Notices
 
 Clock = Callable[[], datetime]
 Items = Sequence[tuple[str, Mapping[str, Any], Sequence[str]]]
@@ -48,4 +53,19 @@ class Ledger(Protocol):
 
     def append_to_many(self, batches: Sequence[tuple[str, Items]]) -> list[list[Entry]]:
         """Sign and store entries to several peers in one transaction: all or none."""
+        ...
+
+
+class Watched(Protocol):
+    """The node as the deadline watcher sees it."""
+
+    store: Store
+    notices: Notices
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def revision(self) -> int:
+        """Bumped whenever the transcript or its receipts change."""
         ...

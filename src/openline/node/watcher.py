@@ -23,7 +23,7 @@ from openline.node.projections import request_from_row
 from openline.store import projection as folds
 
 if TYPE_CHECKING:
-    from openline.node.app import Node
+    from openline.node.ports import Watched
 
 log = logging.getLogger("openline.watcher")
 
@@ -49,7 +49,7 @@ class Alarm:
 _ALARM_FIELDS = tuple(field.name for field in fields(Alarm))
 
 
-def overdue(node: Node, now: datetime) -> list[Alarm]:
+def overdue(node: Watched, now: datetime) -> list[Alarm]:
     """Obligations past their deadline at ``now``, ours and theirs (``raised_at`` = due):
     the latest :data:`MAX_ALARMS` of each kind, read through the fold tables' indexes."""
     stamp = format_time(now)
@@ -125,7 +125,7 @@ class _Evaluated:
 
 
 class DeadlineWatcher:
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Watched) -> None:
         self.node = node
         self.active: dict[str, Alarm] = {}
         self._ticked: float | None = None  # monotonic time of the last tick
