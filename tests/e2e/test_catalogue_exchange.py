@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,10 @@ class World:
     root: Path
     us: NodeProcess
     prc: NodeProcess
+    # What the story sent, as us-dod's log shows it: (direction, kind). The tests of this
+    # module may run on different pytest-xdist workers, each with a world of its own, so the
+    # last test counts what its own world was sent, not what the whole module sends.
+    sent: list[tuple[str, str]] = field(default_factory=list)
 
     def node(self, name: str) -> NodeProcess:
         return {"us": self.us, "prc": self.prc}[name]
@@ -184,6 +188,7 @@ def test_messages_cross_and_each_reader_sees_their_language(agreed: World) -> No
     assert first == "[en] Request you keep 5 nautical miles clear of me."
     assert last.startswith(f"sent: to {PRC} seq ")
     message_id = last.split()[-1]
+    agreed.sent.append(("out", "catalogue.message"))
 
     wait_for(lambda: received(prc, US, message_id) is not None, 30, "prc-mnd to receive M10")
     row = received(prc, US, message_id)
@@ -210,6 +215,7 @@ def test_messages_cross_and_each_reader_sees_their_language(agreed: World) -> No
         "--json",
     )
     sent = json.loads(ok(reply))
+    agreed.sent.append(("in", "catalogue.message"))
     assert sent["rendered"] == {
         "en": "My intentions are as follows: 返回港口",
         "zh": "我方意图如下：返回港口",
@@ -375,12 +381,12 @@ def test_api_mistakes_are_4xx_and_store_nothing(
 
 
 def test_the_transcripts_hold_exactly_what_was_sent_and_verify(agreed: World) -> None:
-    """Runs last: every refusal above left nothing behind."""
+    """Every refusal above left nothing behind: one pin each way, and only the messages
+    this world's story sent (none if the story ran in another worker's world)."""
+    agreed.sizes()  # nothing in flight: what was sent is in both logs
     kinds = sorted((row["direction"], row["kind"]) for row in agreed.us.log(PRC))
-    both_ways = [
-        (way, kind) for way in ("in", "out") for kind in ("catalogue.pin", "catalogue.message")
-    ]
-    assert kinds == sorted(both_ways)
+    pins = [("in", "catalogue.pin"), ("out", "catalogue.pin")]
+    assert kinds == sorted(pins + agreed.sent)
     for node in (agreed.us, agreed.prc):
         result = node.verify()
         assert result.returncode == 0, f"{node.party}: {result.stderr}"
