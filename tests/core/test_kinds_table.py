@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openline.core.entry import sign_entry
 from openline.core.keys import PrivateKey
-from openline.core.kinds import KINDS, Kind
+from openline.core.kinds import KINDS, Kind, subject_of
 
 
 def test_every_kind_of_the_table_is_a_kind_and_back() -> None:
@@ -27,3 +27,14 @@ def test_a_kind_member_signs_the_same_bytes_as_its_value() -> None:
     by_value = sign_entry(kind="hotline.message", **fields)  # type: ignore[arg-type]
     assert by_member.leaf == by_value.leaf
     assert type(by_member.kind) is str
+
+
+def test_the_subject_an_officer_reads_comes_from_the_kind() -> None:
+    assert subject_of(Kind.NOTIFY_ACTIVITY, {"title": "Exercise North"}) == "Exercise North"
+    assert subject_of(Kind.NOTIFY_INCIDENT, {"category": "laser"}) == "laser"
+    other = {"category": "other", "label": "Jamming"}
+    assert subject_of(Kind.NOTIFY_INCIDENT, other) == "Jamming"
+    assert subject_of(Kind.CONTACT_REQUEST, {"subject": "CJCS call"}) == "CJCS call"
+    assert subject_of(Kind.EXPLAIN_REQUEST, {"subject": "Why?"}) == "Why?"
+    assert subject_of(Kind.DESK_CHECK, {}) == ""
+    assert subject_of("no.such-kind", {}) == ""

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from openline.core.entry import Entry
-from openline.core.kinds import Kind, kinds_of_fold
+from openline.core.kinds import Kind, kinds_of_fold, subject_of
 from openline.core.notices import NoticeView
 from openline.core.notify import geometry_to_geojson
 from openline.core.paging import Page
@@ -233,7 +233,7 @@ def _notice_item(view: NoticeView, party: str, now: datetime) -> FloorItem:
         direction="in" if incoming else "out",
         counterpart=view.sender if incoming else view.recipient,
         precedence=str(body.get("precedence", "immediate")),
-        subject=_notice_subject(view.kind, body),
+        subject=subject_of(view.kind, body),
         lang=body.get("lang") if isinstance(body.get("lang"), str) else None,
         time=view.time,
         deadline=view.due,
@@ -264,14 +264,6 @@ def _request_item(request: RequestView, party: str) -> FloorItem:
         ackable=False,
         answerable=incoming and owed,
     )
-
-
-def _notice_subject(kind: str, body: Mapping[str, Any]) -> str:
-    if kind == Kind.NOTIFY_ACTIVITY:
-        return str(body.get("title", ""))
-    if kind == Kind.NOTIFY_INCIDENT:
-        return str(body.get("label") or body.get("category", ""))
-    return ""  # a desk check has no subject: its kind says it all
 
 
 # --- requests board ------------------------------------------------------------------------

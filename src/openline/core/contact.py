@@ -91,6 +91,11 @@ def _slots(body: Mapping[str, Any], key: str, where: str) -> None:
         validate_slot(slot, f"{where}.{key}[{index}]")
 
 
+def request_subject(body: Mapping[str, Any]) -> str:
+    """A contact request's or a request for explanation's subject, as the requester put it."""
+    return str(body["subject"])
+
+
 def contact_request(body: Mapping[str, Any]) -> None:
     where = "contact.request body"
     require_exact_keys(

@@ -92,6 +92,8 @@ class KindSpec:
     # True for a body that only the author of the ref'd entry may write (a withdrawal).
     author_only: Callable[[Mapping[str, Any]], bool] | None = None
     owed: Owed | None = None
+    subject: Callable[[Mapping[str, Any]], str] | None = None
+    """What an officer reads as an entry's subject in a list (None: the kind says it all)."""
 
 
 def _hotline_message(body: Mapping[str, Any]) -> None:
@@ -150,6 +152,7 @@ KINDS: Mapping[str, KindSpec] = {
         KindSpec(
             Kind.CONTACT_REQUEST,
             contact.contact_request,
+            subject=contact.request_subject,
             owed=Owed(frozenset({Kind.CONTACT_RESPONSE}), at_field("respond_by"), "request"),
         ),
         KindSpec(
@@ -173,6 +176,7 @@ KINDS: Mapping[str, KindSpec] = {
             Kind.EXPLAIN_REQUEST,
             contact.explain_request,
             max_refs=4,
+            subject=contact.request_subject,
             owed=Owed(
                 frozenset({Kind.EXPLAIN_RESPONSE}),
                 after_delivery("reply_within_hours", "hours"),
@@ -193,8 +197,18 @@ KINDS: Mapping[str, KindSpec] = {
             min_refs=1,
             max_refs=1,
         ),
-        KindSpec(Kind.NOTIFY_ACTIVITY, notify.notify_activity, owed=_ACKED_WITHIN_MINUTES),
-        KindSpec(Kind.NOTIFY_INCIDENT, notify.notify_incident, owed=_ACKED_WITHIN_MINUTES),
+        KindSpec(
+            Kind.NOTIFY_ACTIVITY,
+            notify.notify_activity,
+            owed=_ACKED_WITHIN_MINUTES,
+            subject=notify.activity_subject,
+        ),
+        KindSpec(
+            Kind.NOTIFY_INCIDENT,
+            notify.notify_incident,
+            owed=_ACKED_WITHIN_MINUTES,
+            subject=notify.incident_subject,
+        ),
         KindSpec(
             Kind.NOTIFY_ACK,
             notify.notify_ack,
@@ -263,6 +277,13 @@ ANSWERED_BY: Mapping[str, frozenset[str]] = {name: owed.by for name, owed in OWE
 
 PROVABLE_DEADLINES = frozenset(name for name, owed in OWED.items() if owed.provable)
 """Kinds whose deadline follows from signed data alone."""
+
+
+def subject_of(kind: str, body: Mapping[str, Any]) -> str:
+    """What an officer reads as the subject of an entry of ``kind`` ("" when its kind says
+    it all, as for a desk check)."""
+    spec = KINDS.get(kind)
+    return "" if spec is None or spec.subject is None else spec.subject(body)
 
 
 def kinds_of_fold(fold: Fold) -> frozenset[str]:

@@ -229,6 +229,16 @@ def _ack_within(body: Mapping[str, Any], where: str) -> None:
     require_whole(body, "ack_within_minutes", where, 1, MAX_ACK_MINUTES, "minutes")
 
 
+def activity_subject(body: Mapping[str, Any]) -> str:
+    """What an officer reads as an activity notification's subject: its title."""
+    return str(body["title"])
+
+
+def incident_subject(body: Mapping[str, Any]) -> str:
+    """An incident report's subject: its category, or the label of an ``other`` one."""
+    return str(body.get("label") or body["category"])
+
+
 def notify_activity(body: Mapping[str, Any]) -> None:
     where = "notify.activity body"
     require_exact_keys(

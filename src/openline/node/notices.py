@@ -21,7 +21,7 @@ from pydantic import Field, StrictInt
 
 from openline.core.entry import Entry
 from openline.core.errors import EntryError
-from openline.core.kinds import Kind
+from openline.core.kinds import Kind, subject_of
 from openline.core.notices import NOTICE_KINDS, NoticeView
 from openline.core.notify import (
     ACTIVITIES,
@@ -590,8 +590,8 @@ def combined_line_state(link: str, desk: str) -> str:
 
 
 def _summary(view: NoticeView) -> str:
-    body = view.body
-    if view.kind == Kind.NOTIFY_ACTIVITY:
-        return str(body["title"])
-    category = body.get("label") if body["category"] == "other" else body["category"]
-    return f"{category}: {str(body['description'])[:100]}"
+    """The subject, and the start of an incident's description."""
+    subject = subject_of(view.kind, view.body)
+    if "description" not in view.body:
+        return subject
+    return f"{subject}: {str(view.body['description'])[:100]}"
