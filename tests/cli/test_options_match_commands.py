@@ -19,7 +19,7 @@ from pydantic_core import PydanticUndefined
 from openline import cli
 from openline.node.commands import Command
 from openline.node.hotline import Acknowledge, SendMessage
-from openline.node.notices import DeskCheck
+from openline.node.notices import DeskCheck, Notify, ReportIncident
 from openline.node.request_commands import Answer, Explain, NewRequest, Update
 
 # CLI command → (the command it runs, its options named otherwise in the body, and the
@@ -32,6 +32,8 @@ CLI_COMMANDS: dict[str, tuple[type[Command], dict[str, str], set[str]]] = {
     "update": (Update, {}, {"request_id"}),
     "explain": (Explain, {"ref": "refs"}, set()),
     "desk-check": (DeskCheck, {}, {"status", "json_out", "lang"}),  # lang: the reader's
+    "notify": (Notify, {"ack_within": "ack_within_minutes"}, {"file", "json_out"}),
+    "incident": (ReportIncident, {"ack_within": "ack_within_minutes"}, {"file", "json_out"}),
 }
 
 # Defaults the CLI chooses on purpose where the command has none or another.
