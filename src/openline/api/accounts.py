@@ -21,6 +21,7 @@ from openline.node.account_commands import (
     NewPassword,
     SetPassword,
 )
+from openline.node.commands import given
 from openline.wiring import CurrentNode
 
 router = APIRouter()
@@ -50,7 +51,7 @@ async def enable(node: CurrentNode, request: Request, username: str) -> dict[str
 async def password(
     node: CurrentNode, request: Request, username: str, body: NewPassword
 ) -> dict[str, Any]:
-    command = SetPassword(username=username, **body.model_dump(exclude_unset=True))
+    command = SetPassword(username=username, **given(body))
     return await answered(request, node, command)
 
 

@@ -28,6 +28,7 @@ from openline.api.idempotency import answered, executed
 from openline.api.paging import After, Cursor, Limit, paged
 from openline.api.results import EntriesResult, entries_result
 from openline.node import reads
+from openline.node.commands import given
 from openline.node.errors import CommandError
 from openline.node.hotline import AckAs, Acknowledge, SendBatch, SendMessage
 from openline.node.node_commands import AddPeer, Rebuild
@@ -81,8 +82,8 @@ async def send_batch(node: CurrentNode, request: Request, batch: SendBatch) -> E
 async def ack(
     node: CurrentNode, request: Request, entry_id: str, body: AckAs | None = None
 ) -> EntriesResult:
-    given = {} if body is None else body.model_dump(exclude_unset=True)
-    return entries_result(await executed(request, node, Acknowledge(entry_id=entry_id, **given)))
+    acknowledging = Acknowledge(entry_id=entry_id, **given(body))
+    return entries_result(await executed(request, node, acknowledging))
 
 
 @router.post("/peers", status_code=201, openapi_extra=bound("add-peer", AddPeer))

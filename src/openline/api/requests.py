@@ -25,7 +25,7 @@ from openline.core.proofs import check_proof
 from openline.core.requests import STATES
 from openline.node import reads
 from openline.node.app import Node
-from openline.node.commands import Command, parse_when
+from openline.node.commands import Command, given, parse_when
 from openline.node.errors import CommandError
 from openline.node.proving import Prover
 from openline.node.request_commands import (
@@ -63,10 +63,6 @@ async def created(request: Request, node: Node, command: Command) -> EntrySummar
     """The one entry a command signs, once per Idempotency-Key."""
     (entry,) = await executed(request, node, command)
     return entry_summary(entry)
-
-
-def _given(body: BaseModel | None) -> dict[str, Any]:
-    return {} if body is None else body.model_dump(exclude_unset=True)
 
 
 @router.get("/requests", openapi_extra=bound("read"))
@@ -128,7 +124,7 @@ async def show_request(node: CurrentNode, request_id: str) -> dict[str, Any]:
 async def respond(
     node: CurrentNode, request: Request, request_id: str, body: Answer
 ) -> EntrySummary:
-    return await created(request, node, Respond(request_id=request_id, **_given(body)))
+    return await created(request, node, Respond(request_id=request_id, **given(body)))
 
 
 @router.post(
@@ -139,7 +135,7 @@ async def respond(
 async def update(
     node: CurrentNode, request: Request, request_id: str, body: Update
 ) -> EntrySummary:
-    return await created(request, node, UpdateRequest(request_id=request_id, **_given(body)))
+    return await created(request, node, UpdateRequest(request_id=request_id, **given(body)))
 
 
 @router.post(
@@ -150,7 +146,7 @@ async def update(
 async def read(
     node: CurrentNode, request: Request, request_id: str, body: ReadAs | None = None
 ) -> EntrySummary:
-    return await created(request, node, ReadReceipt(request_id=request_id, **_given(body)))
+    return await created(request, node, ReadReceipt(request_id=request_id, **given(body)))
 
 
 @router.post("/explanations", status_code=201, openapi_extra=bound("explain", Explain))

@@ -265,11 +265,9 @@ def validate_body(kind: str, body: object) -> None:
     spec.validate_body(require_object(body, f"{kind} body"))
 
 
-def _owing() -> dict[str, Owed]:
-    return {name: spec.owed for name, spec in KINDS.items() if spec.owed is not None}
-
-
-OWED: Mapping[str, Owed] = _owing()
+OWED: Mapping[str, Owed] = {
+    name: spec.owed for name, spec in KINDS.items() if spec.owed is not None
+}
 """For each kind that creates an obligation, what it is owed."""
 
 ANSWERED_BY: Mapping[str, frozenset[str]] = {name: owed.by for name, owed in OWED.items()}

@@ -88,7 +88,8 @@ class Node:
         self.note_signer = NoteSigner(name=self.party, private_key=self.key)
         self.lock = threading.RLock()
         # The node's clock as it is when read (a test may swap it after the node opens).
-        self.keys = IdempotencyKeys(self.store, self.lock, lambda: self.clock())  # noqa: PLW0108
+        now = lambda: self.clock()  # noqa: E731, PLW0108
+        self.keys = IdempotencyKeys(self.store, self.lock, now)
         self.verify_lock = threading.Lock()  # one verify at a time: each writes the marks
         self._outgoing: dict[str, OutgoingLog] = {}
         self._incoming: dict[str, IncomingLog] = {}
@@ -111,8 +112,7 @@ class Node:
         self.contacts = Contacts(self)
         self.notices = Notices(self)
         self.catalogues = Catalogues(self)
-        # The node's clock as it is when read (a test may swap it after the node opens).
-        self.officers = Officers(self.store, lambda: self.clock())  # noqa: PLW0108
+        self.officers = Officers(self.store, now)
         self.watcher = DeadlineWatcher(self)
         with self.store.read() as connection:
             cache_version = Store.get_meta(connection, "cache_version")

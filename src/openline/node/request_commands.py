@@ -12,6 +12,7 @@ The acts themselves, folding the request's state first, are :class:`openline.nod
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
@@ -129,9 +130,24 @@ def _only_fields_of(model: BaseModel, choice: str, allowed: frozenset[str]) -> N
         )
 
 
-def _required(model: BaseModel, choice: str, field: str | None) -> None:
-    if field is not None and getattr(model, field) is None:
-        raise CommandError(f"{choice} needs {field}", code=f"no-{field}", status=422)
+class _Chosen(Command):
+    """An answer or an update: the fields it takes, and the one it needs, follow from what
+    it chose (its ``answer``, or its ``status``)."""
+
+    FIELDS: ClassVar[Mapping[str, frozenset[str]]]
+    NEEDS: ClassVar[Mapping[str, str]]
+
+    def chosen(self) -> str:
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _fields_of_the_choice(self) -> Self:
+        choice = self.chosen()
+        _only_fields_of(self, choice, self.FIELDS[choice])
+        needed = self.NEEDS.get(choice)
+        if needed is not None and getattr(self, needed) is None:
+            raise CommandError(f"{choice} needs {needed}", code=f"no-{needed}", status=422)
+        return self
 
 
 class _OfARequest(Command):
@@ -151,11 +167,13 @@ ANSWER_FIELDS: dict[str, frozenset[str]] = {
     "defer": frozenset({"until", "note"}),
     "reply": frozenset({"text"}),
 }
-_ANSWER_NEEDS = {"decline": "reason", "reply": "text"}
 
 
-class Answer(Command):
+class Answer(_Chosen):
     """A response to a contact request, or a reply to a request for explanation."""
+
+    FIELDS: ClassVar[Mapping[str, frozenset[str]]] = ANSWER_FIELDS
+    NEEDS: ClassVar[Mapping[str, str]] = {"decline": "reason", "reply": "text"}
 
     answer: Literal["accept", "decline", "counter", "defer", "reply"]
     slot: StrictInt | None = None  # a number, not "1" or true
@@ -169,11 +187,8 @@ class Answer(Command):
     officer: Short = DUTY_OFFICER
     lang: str = "en"
 
-    @model_validator(mode="after")
-    def _fields_of_the_answer(self) -> Self:
-        _only_fields_of(self, self.answer, ANSWER_FIELDS[self.answer])
-        _required(self, self.answer, _ANSWER_NEEDS.get(self.answer))
-        return self
+    def chosen(self) -> str:
+        return self.answer
 
 
 class Respond(Answer, _OfARequest):
@@ -189,14 +204,16 @@ UPDATE_FIELDS: dict[str, frozenset[str]] = {
     "cancelled": frozenset({"reason"}),
     "withdrawn": frozenset({"reason"}),
 }
-_UPDATE_NEEDS = {"held": "summary", "cancelled": "reason"}
 
 
 UpdateStatus = Literal["scheduled", "held", "cancelled", "withdrawn"]
 
 
-class Update(Command):
+class Update(_Chosen):
     """What became of a contact request: scheduled, held, cancelled or withdrawn."""
+
+    FIELDS: ClassVar[Mapping[str, frozenset[str]]] = UPDATE_FIELDS
+    NEEDS: ClassVar[Mapping[str, str]] = {"held": "summary", "cancelled": "reason"}
 
     status: UpdateStatus
     slot: Slot | None = None
@@ -206,11 +223,8 @@ class Update(Command):
     officer: Short = DUTY_OFFICER
     lang: str = "en"
 
-    @model_validator(mode="after")
-    def _fields_of_the_status(self) -> Self:
-        _only_fields_of(self, self.status, UPDATE_FIELDS[self.status])
-        _required(self, self.status, _UPDATE_NEEDS.get(self.status))
-        return self
+    def chosen(self) -> str:
+        return self.status
 
 
 class UpdateRequest(Update, _OfARequest):
@@ -228,8 +242,6 @@ class ReadAs(Command):
 
 class ReadReceipt(ReadAs, _OfARequest):
     """``POST /requests/{id}/read``: tell the requester the request ``request_id`` was read."""
-
-    DEFAULT_OFFICER: ClassVar[str | None] = DUTY_OFFICER
 
     def run(self, node: Node, officer: str | None) -> object:
         return node.contacts.read(self.request_id, officer or DUTY_OFFICER)
