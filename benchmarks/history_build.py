@@ -467,7 +467,7 @@ class Plan:
             ack_within_minutes=60,
             officer=self.officer(side),
         )
-        result = self.nodes[side].notices.notify([self.other(side)], notice)
+        result = self.nodes[side].notices.send([self.other(side)], notice)
         self.kinds["notify.activity"] += 1
         self.acknowledge_notice(side, str(result["entries"][0]["id"]))
 
@@ -486,7 +486,7 @@ class Plan:
             ack_within_minutes=30,
             officer=self.officer(side),
         )
-        result = self.nodes[side].notices.incident([self.other(side)], report)
+        result = self.nodes[side].notices.send([self.other(side)], report)
         self.kinds["notify.incident"] += 1
         self.acknowledge_notice(side, str(result["entries"][0]["id"]))
 

@@ -96,7 +96,7 @@ def main() -> None:
         sends: list[float] = []
         last: dict[str, Any] = {}
         for _ in range(args.broadcasts):
-            seconds, last = timed(lambda: node.notices.notify(recipients, notice))
+            seconds, last = timed(lambda: node.notices.send(recipients, notice))
             sends.append(seconds)
         entries = args.broadcasts * len(recipients)
         print(

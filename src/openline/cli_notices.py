@@ -31,7 +31,7 @@ from openline.cli_support import (
     page_params,
     print_json,
 )
-from openline.core.kinds import Kind
+from openline.core.kinds import type_field_of
 
 app = typer.Typer()
 
@@ -256,10 +256,11 @@ def notifications(
     table = []
     for group in groups:
         body = group["body"]
+        typed_by = type_field_of(group["kind"])
         what = (
-            label("activity", body["activity"], reader)
-            if group["kind"] == Kind.NOTIFY_ACTIVITY
-            else label("category", body["category"], reader)
+            label("kind", group["kind"], reader)
+            if typed_by is None
+            else label(typed_by, body[typed_by], reader)
         )
         table.append(  # what a peer wrote is shown as text, its controls replaced
             (

@@ -80,7 +80,7 @@ def test_a_broadcast_is_one_entry_per_link_with_one_notice_and_per_recipient_sta
     trio: tuple[Node, Node, Node, FakeClock],
 ) -> None:
     us, prc, ru, clock = trio
-    sent = us.notices.notify(["prc-mnd", "ru-mod"], activity(clock))
+    sent = us.notices.send(["prc-mnd", "ru-mod"], activity(clock))
     assert [entry["to"] for entry in sent["entries"]] == ["prc-mnd", "ru-mod"]
     assert len({entry["id"] for entry in sent["entries"]}) == 2
     group = us.notices.notification(sent["notice"])
@@ -122,9 +122,9 @@ def test_lead_time_is_the_same_on_both_sides_and_a_short_notice_is_late_on_both(
         end=clock() + minimum + timedelta(hours=1),
         area={"type": "Point", "coordinates": [150.0, 20.0], "radius_nm": 50},
     )
-    sent = us.notices.notify(["prc-mnd"], short)
+    sent = us.notices.send(["prc-mnd"], short)
     assert sent["late_if_delivered_now"] is True
-    on_time = us.notices.notify(["prc-mnd"], activity(clock))
+    on_time = us.notices.send(["prc-mnd"], activity(clock))
     assert on_time["late_if_delivered_now"] is False
     clock.advance(minutes=10)
     pump(us, prc)
@@ -143,7 +143,7 @@ def test_lead_time_is_the_same_on_both_sides_and_a_short_notice_is_late_on_both(
 
 def test_an_incident_is_acknowledged_once(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
-    sent = us.notices.incident(["prc-mnd"], incident(clock))
+    sent = us.notices.send(["prc-mnd"], incident(clock))
     pump(us, prc)
     copy_id = sent["entries"][0]["id"]
     prc.ack(copy_id, "Sr. Col. Zhang Wei")
@@ -191,7 +191,7 @@ def test_bad_notifications_are_refused_with_a_code_and_store_nothing(
     us, _, clock = make_pair(tmp_path)
     before = sizes(us)
     with pytest.raises(CommandError) as refused:
-        us.notices.notify(["prc-mnd"], activity(clock, **changes))
+        us.notices.send(["prc-mnd"], activity(clock, **changes))
     assert refused.value.code == code, refused.value
     assert sizes(us) == before
 
@@ -199,14 +199,14 @@ def test_bad_notifications_are_refused_with_a_code_and_store_nothing(
 def test_an_end_before_the_start_is_refused(tmp_path: Path) -> None:
     us, _, clock = make_pair(tmp_path)
     with pytest.raises(CommandError) as refused:
-        us.notices.notify(
+        us.notices.send(
             ["prc-mnd"],
             activity(clock, start=clock() + timedelta(days=2), end=clock() + timedelta(days=1)),
         )
     assert refused.value.code == "end-before-start"
     assert "ends" in str(refused.value)
     with pytest.raises(CommandError) as over:
-        us.notices.notify(
+        us.notices.send(
             ["prc-mnd"],
             activity(clock, start=clock() - timedelta(days=2), end=clock() - timedelta(days=1)),
         )
@@ -217,7 +217,7 @@ def test_an_end_before_the_start_is_refused(tmp_path: Path) -> None:
 def test_a_broadcast_with_one_unknown_recipient_sends_to_nobody(tmp_path: Path) -> None:
     us, _, clock = make_pair(tmp_path)
     with pytest.raises(CommandError) as refused:
-        us.notices.notify(["prc-mnd", "nobody"], activity(clock))
+        us.notices.send(["prc-mnd", "nobody"], activity(clock))
     assert refused.value.code == "unknown-peer"
     assert sizes(us) == {"prc-mnd": 0}
 
@@ -239,7 +239,7 @@ def test_bad_incidents_are_refused_with_a_code_and_store_nothing(
 ) -> None:
     us, _, clock = make_pair(tmp_path)
     with pytest.raises(CommandError) as refused:
-        us.notices.incident(["prc-mnd"], incident(clock, **changes))
+        us.notices.send(["prc-mnd"], incident(clock, **changes))
     assert refused.value.code == code, refused.value
     assert sizes(us) == {"prc-mnd": 0}
 
@@ -250,7 +250,7 @@ def test_an_area_pasted_as_a_feature_collection_is_accepted(tmp_path: Path) -> N
         "type": "FeatureCollection",
         "features": [{"type": "Feature", "properties": {}, "geometry": PATROL_AREA}],
     }
-    sent = us.notices.notify(["prc-mnd"], activity(clock, area=pasted))
+    sent = us.notices.send(["prc-mnd"], activity(clock, area=pasted))
     group = us.notices.notification(sent["notice"])
     assert group["area_geojson"] == PATROL_AREA
 
@@ -363,7 +363,7 @@ def test_two_officers_acknowledging_at_once_sign_one_acknowledgement(tmp_path: P
     import threading
 
     us, prc, clock = make_pair(tmp_path)
-    sent = us.notices.incident(["prc-mnd"], incident(clock))
+    sent = us.notices.send(["prc-mnd"], incident(clock))
     pump(us, prc)
     copy_id = sent["entries"][0]["id"]
     outcomes: list[str] = []
@@ -388,7 +388,7 @@ def test_two_officers_acknowledging_at_once_sign_one_acknowledgement(tmp_path: P
 
 def test_a_reused_notice_id_never_hides_a_notification(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
-    first = us.notices.incident(["prc-mnd"], incident(clock, description="First."))
+    first = us.notices.send(["prc-mnd"], incident(clock, description="First."))
     stored = us.store.entry_by_id(first["entries"][0]["id"])
     assert stored is not None
     body = dict(Entry.from_leaf(stored.leaf).body)
@@ -424,16 +424,16 @@ def test_a_broadcast_that_fails_part_way_stores_no_copy(
 
     monkeypatch.setattr(Store, "insert_entries", staticmethod(failing))
     with pytest.raises(OSError, match="disk full"):
-        us.notices.notify(["prc-mnd", "ru-mod"], activity(clock))
+        us.notices.send(["prc-mnd", "ru-mod"], activity(clock))
     monkeypatch.setattr(Store, "insert_entries", staticmethod(real))
     assert sizes(us) == {"prc-mnd": 0, "ru-mod": 0}
-    sent = us.notices.notify(["prc-mnd", "ru-mod"], activity(clock))  # and the node goes on
+    sent = us.notices.send(["prc-mnd", "ru-mod"], activity(clock))  # and the node goes on
     assert [entry["seq"] for entry in sent["entries"]] == [0, 0]
 
 
 def test_notices_survive_a_rebuild(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
-    sent = us.notices.notify(["prc-mnd"], activity(clock))
+    sent = us.notices.send(["prc-mnd"], activity(clock))
     pump(us, prc)
     before = us.notices.notification(sent["notice"])
     us.rebuild()
@@ -445,7 +445,7 @@ def test_the_lead_time_is_provable_to_a_third_party(tmp_path: Path) -> None:
     from openline.node.proving import Prover
 
     us, prc, clock = make_pair(tmp_path)
-    sent = us.notices.notify(["prc-mnd"], activity(clock))
+    sent = us.notices.send(["prc-mnd"], activity(clock))
     clock.advance(minutes=3)
     pump(us, prc)
     copy = us.notices.notification(sent["notice"])["recipients"][0]
@@ -474,7 +474,7 @@ def test_an_osce_wide_notification_goes_to_57_parties_and_shows_as_one(tmp_path:
         )
         us.add_peer(card.to_bytes())
     recipients = ["prc-mnd", *states]
-    sent = us.notices.notify(
+    sent = us.notices.send(
         recipients, activity(clock, activity="exercise", participants=["us-dod"])
     )
     assert len(sent["entries"]) == 57

@@ -177,7 +177,7 @@ def test_notifications_page_by_broadcast(tmp_path: Path) -> None:
     sent = []
     for n in range(5):
         sent.append(
-            us.notices.notify(
+            us.notices.send(
                 ["prc-mnd"],
                 NewActivity(
                     activity="patrol",

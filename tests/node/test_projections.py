@@ -181,7 +181,7 @@ def play(us: Node, prc: Node, clock: FakeClock, steps: list[tuple[str, bool, int
                 if target is not None:
                     me.contacts.read(target, "reader")
             elif act == "notify":
-                me.notices.notify(
+                me.notices.send(
                     [other.party],
                     NewActivity(
                         activity="patrol",
@@ -195,7 +195,7 @@ def play(us: Node, prc: Node, clock: FakeClock, steps: list[tuple[str, bool, int
                     ),
                 )
             elif act == "incident":
-                me.notices.incident(
+                me.notices.send(
                     [other.party],
                     NewIncident(
                         time=now - timedelta(minutes=1),

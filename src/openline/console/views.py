@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from openline.core.entry import Entry
-from openline.core.kinds import Kind, kinds_of_fold, subject_of
+from openline.core.kinds import KINDS, Kind, kinds_of_fold, subject_of
 from openline.core.notices import NoticeView
 from openline.core.notify import geometry_to_geojson
 from openline.core.paging import Page
@@ -359,22 +359,21 @@ def map_features(node: Node) -> dict[str, Any]:
         first = min(copies, key=lambda view: view.time)
         body = first.body
         states = sorted({copy.state(now) for copy in copies})
-        if first.kind == Kind.NOTIFY_ACTIVITY:
-            geometry, radius = _area(body["area"])
-            start, end = body.get("start"), body.get("end")
-            title = str(body.get("title", ""))
-        else:
-            geometry, radius = _area(body["position"])
-            start, end = body.get("time"), None
-            title = str(body.get("label") or body.get("category", ""))
+        place = KINDS[first.kind].place
+        if place is None:
+            continue  # a notice with no place in its body has nothing to draw
+        geometry, radius = _area(body[place.geometry])
+        start = body.get(place.start)
+        end = None if place.end is None else body.get(place.end)
         features.append(
             {
                 "type": "Feature",
                 "geometry": geometry,
                 "properties": {
                     "id": first.id,
-                    "kind": "activity" if first.kind == Kind.NOTIFY_ACTIVITY else "incident",
-                    "title": title,
+                    # The map's marker: "activity", "incident" (map.js styles each).
+                    "kind": first.kind.partition(".")[2],
+                    "title": subject_of(first.kind, body),
                     "sender": first.sender,
                     "recipients": sorted(copy.recipient for copy in copies),
                     "state": _worst(states),

@@ -80,6 +80,17 @@ class Owed:
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """Where and when a notice's body says its subject happens, by field name: the map, the
+    notification's JSON and the floor read these instead of knowing each kind."""
+
+    geometry: str
+    """The geometry in signed microdegrees (an activity's area, an incident's position)."""
+    start: str
+    end: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class KindSpec:
     """What a kind's body must look like, what its refs may point at, and what it is owed."""
 
@@ -94,6 +105,10 @@ class KindSpec:
     owed: Owed | None = None
     subject: Callable[[Mapping[str, Any]], str] | None = None
     """What an officer reads as an entry's subject in a list (None: the kind says it all)."""
+    type_field: str | None = None
+    """The body field whose value names what the entry is about (an activity's type, an
+    incident's category); the translations label it in the group of the same name."""
+    place: Place | None = None
 
 
 def _hotline_message(body: Mapping[str, Any]) -> None:
@@ -202,12 +217,16 @@ KINDS: Mapping[str, KindSpec] = {
             notify.notify_activity,
             owed=_ACKED_WITHIN_MINUTES,
             subject=notify.activity_subject,
+            type_field="activity",
+            place=Place("area", "start", "end"),
         ),
         KindSpec(
             Kind.NOTIFY_INCIDENT,
             notify.notify_incident,
             owed=_ACKED_WITHIN_MINUTES,
             subject=notify.incident_subject,
+            type_field="category",
+            place=Place("position", "time"),
         ),
         KindSpec(
             Kind.NOTIFY_ACK,
@@ -282,6 +301,21 @@ def subject_of(kind: str, body: Mapping[str, Any]) -> str:
     it all, as for a desk check)."""
     spec = KINDS.get(kind)
     return "" if spec is None or spec.subject is None else spec.subject(body)
+
+
+def type_field_of(kind: str) -> str | None:
+    """The body field that names what an entry of ``kind`` is about, if its kind has one."""
+    spec = KINDS.get(kind)
+    return None if spec is None else spec.type_field
+
+
+def summary_of(kind: str, body: Mapping[str, Any]) -> str:
+    """One line for an alarm or a list: the entry's subject, and the start of its
+    description when it has one."""
+    subject = subject_of(kind, body)
+    if "description" not in body:
+        return subject
+    return f"{subject}: {str(body['description'])[:100]}"
 
 
 def kinds_of_fold(fold: Fold) -> frozenset[str]:

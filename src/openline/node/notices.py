@@ -15,13 +15,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import Field, StrictInt
 
 from openline.core.entry import Entry
 from openline.core.errors import EntryError
-from openline.core.kinds import Kind, subject_of
+from openline.core.kinds import KINDS, Kind, summary_of
 from openline.core.notices import NOTICE_KINDS, NoticeView
 from openline.core.notify import (
     ACTIVITIES,
@@ -108,9 +108,40 @@ Recipients = Annotated[list[Short], Field(min_length=1, max_length=100)]
 Units = Annotated[list[Short], Field(min_length=1, max_length=10)]
 
 
-class NewActivity(Command):
+class _NewNotice(Command):
+    """What every notice an officer sends has: who signs it, how soon it must be
+    acknowledged (by its precedence unless said), and its language."""
+
+    KIND: ClassVar[str]
+    label: Short | None = None
+    ack_within_minutes: StrictInt | None = None
+    precedence: str = "priority"
+    lang: str = "en"
+    officer: Short = DUTY_OFFICER
+
+    def body(self, node: Ledger, notice: str) -> dict[str, Any]:
+        """The signed body of notice ``notice``, checked in full before anything is signed."""
+        choice(self.precedence, PRECEDENCES, "precedence", "invalid-precedence")
+        body = self.own_fields(node) | {
+            "ack_within_minutes": _ack_minutes(self.ack_within_minutes, self.precedence, node),
+            "precedence": self.precedence,
+            "lang": language_tag(self.lang),
+            "officer": self.officer,
+            "notice": notice,
+        }
+        if self.label is not None:
+            body["label"] = self.label
+        return _checked(self.KIND, body)
+
+    def own_fields(self, node: Ledger) -> dict[str, Any]:
+        """The body fields of this kind of notice, checked."""
+        raise NotImplementedError
+
+
+class NewActivity(_NewNotice):
     """An activity notification as an officer fills it in (area in ordinary GeoJSON)."""
 
+    KIND = Kind.NOTIFY_ACTIVITY
     activity: str
     title: Title
     participants: Annotated[list[Short], Field(min_length=1, max_length=100)]
@@ -118,16 +149,10 @@ class NewActivity(Command):
     start: When
     end: When
     contact_channel: Title
-    label: Short | None = None
     forces: dict[str, StrictInt] | None = None
-    ack_within_minutes: StrictInt | None = None
-    precedence: str = "priority"
-    lang: str = "en"
-    officer: Short = DUTY_OFFICER
 
-    def body(self, node: Ledger, notice: str) -> dict[str, Any]:
+    def own_fields(self, node: Ledger) -> dict[str, Any]:
         choice(self.activity, ACTIVITIES, "activity", "invalid-activity")
-        choice(self.precedence, PRECEDENCES, "precedence", "invalid-precedence")
         if self.end <= self.start:
             raise invalid(
                 f"the activity ends ({format_time(self.end)}) at or before it starts "
@@ -139,7 +164,7 @@ class NewActivity(Command):
                 f"the activity ended at {format_time(self.end)}: notify before or during it",
                 "activity-over",
             )
-        body: dict[str, Any] = {
+        fields: dict[str, Any] = {
             "activity": self.activity,
             "title": self.title,
             "participants": list(self.participants),
@@ -147,22 +172,16 @@ class NewActivity(Command):
             "start": format_time(self.start),
             "end": format_time(self.end),
             "contact_channel": self.contact_channel,
-            "ack_within_minutes": _ack_minutes(self.ack_within_minutes, self.precedence, node),
-            "precedence": self.precedence,
-            "lang": language_tag(self.lang),
-            "officer": self.officer,
-            "notice": notice,
         }
-        if self.label is not None:
-            body["label"] = self.label
         if self.forces:
-            body["forces"] = dict(self.forces)
-        return _checked(Kind.NOTIFY_ACTIVITY, body)
+            fields["forces"] = dict(self.forces)
+        return fields
 
 
-class NewIncident(Command):
+class NewIncident(_NewNotice):
     """An incident report as an officer fills it in (position as a GeoJSON Point)."""
 
+    KIND = Kind.NOTIFY_INCIDENT
     time: When
     position: Any  # a GeoJSON Point, checked as the area is
     domain: str
@@ -170,22 +189,17 @@ class NewIncident(Command):
     other_units: Units
     category: str
     description: Text
-    label: Short | None = None
     distance_m: StrictInt | None = None
-    ack_within_minutes: StrictInt | None = None
     precedence: str = "immediate"
-    lang: str = "en"
-    officer: Short = DUTY_OFFICER
 
-    def body(self, node: Ledger, notice: str) -> dict[str, Any]:
+    def own_fields(self, node: Ledger) -> dict[str, Any]:
         choice(self.category, CATEGORIES, "category", "invalid-category")
         choice(self.domain, DOMAINS, "domain", "invalid-domain")
-        choice(self.precedence, PRECEDENCES, "precedence", "invalid-precedence")
         if self.time > node.clock() + timedelta(minutes=5):
             raise invalid(
                 f"the incident time {format_time(self.time)} is in the future", "time-in-future"
             )
-        body: dict[str, Any] = {
+        fields: dict[str, Any] = {
             "time": format_time(self.time),
             "position": _geometry(self.position, "position", "position"),
             "domain": self.domain,
@@ -193,17 +207,10 @@ class NewIncident(Command):
             "other_units": list(self.other_units),
             "category": self.category,
             "description": self.description,
-            "ack_within_minutes": _ack_minutes(self.ack_within_minutes, self.precedence, node),
-            "precedence": self.precedence,
-            "lang": language_tag(self.lang),
-            "officer": self.officer,
-            "notice": notice,
         }
-        if self.label is not None:
-            body["label"] = self.label
         if self.distance_m is not None:
-            body["distance_m"] = self.distance_m
-        return _checked(Kind.NOTIFY_INCIDENT, body)
+            fields["distance_m"] = self.distance_m
+        return fields
 
 
 class Notify(NewActivity):
@@ -212,7 +219,7 @@ class Notify(NewActivity):
     to: Recipients
 
     def run(self, node: Node, officer: str | None) -> object:
-        return node.notices.notify(self.to, self.signed_by(officer))
+        return node.notices.send(self.to, self.signed_by(officer))
 
 
 class ReportIncident(NewIncident):
@@ -221,7 +228,7 @@ class ReportIncident(NewIncident):
     to: Recipients
 
     def run(self, node: Node, officer: str | None) -> object:
-        return node.notices.incident(self.to, self.signed_by(officer))
+        return node.notices.send(self.to, self.signed_by(officer))
 
 
 class DeskCheck(Command):
@@ -338,16 +345,15 @@ class Notices:
             "sender": first.sender,
             "time": first.time,
             "precedence": body.get("precedence"),
-            "summary": _summary(first),
+            "summary": summary_of(first.kind, body),
             "body": body,
             "recipients": [self._copy_json(view, now) for view in copies],
             "counts": counts,
         }
         if first.kind == Kind.NOTIFY_ACTIVITY:
             data["minimum_lead_seconds"] = int(self._minimum(body["activity"]).total_seconds())
-            data["area_geojson"] = geometry_to_geojson(body["area"])
-        else:
-            data["position_geojson"] = geometry_to_geojson(body["position"])
+        if (place := KINDS[first.kind].place) is not None:
+            data[f"{place.geometry}_geojson"] = geometry_to_geojson(body[place.geometry])
         return data
 
     def _copy_json(self, view: NoticeView, now: datetime) -> dict[str, Any]:
@@ -370,27 +376,17 @@ class Notices:
 
     # --- acting --------------------------------------------------------------------------
 
-    def notify(self, recipients: Sequence[str], new: NewActivity) -> dict[str, Any]:
-        """Send one activity notification to every recipient: one entry per link."""
-        return self._send(
-            recipients, lambda notice: (Kind.NOTIFY_ACTIVITY, new.body(self.node, notice))
-        )
-
-    def incident(self, recipients: Sequence[str], new: NewIncident) -> dict[str, Any]:
-        return self._send(
-            recipients, lambda notice: (Kind.NOTIFY_INCIDENT, new.body(self.node, notice))
-        )
-
-    def _send(self, recipients: Sequence[str], build: Any) -> dict[str, Any]:
+    def send(self, recipients: Sequence[str], new: _NewNotice) -> dict[str, Any]:
+        """Send one notice to every recipient: one entry per link, all or none."""
         if not recipients:
             raise invalid("name at least one recipient (--to)", "no-recipient")
         parties = list(dict.fromkeys(recipients))
         for party in parties:
             self.node.peer(party)
         notice = secrets.token_hex(16)
-        kind, body = build(notice)  # validated in full before any entry is signed
+        body = new.body(self.node, notice)  # validated in full before any entry is signed
         # One transaction for every copy: all recipients are told, or none is.
-        batches = self.node.append_to_many([(party, [(kind, body, ())]) for party in parties])
+        batches = self.node.append_to_many([(party, [(new.KIND, body, ())]) for party in parties])
         return self.sent([entry for (entry,) in batches])
 
     def sent(self, entries: Sequence[Entry]) -> dict[str, Any]:
@@ -587,11 +583,3 @@ def combined_line_state(link: str, desk: str) -> str:
     if link == "up" and desk == "not-answering":
         return "line-up-desk-not-answering"
     return link
-
-
-def _summary(view: NoticeView) -> str:
-    """The subject, and the start of an incident's description."""
-    subject = subject_of(view.kind, view.body)
-    if "description" not in view.body:
-        return subject
-    return f"{subject}: {str(view.body['description'])[:100]}"

@@ -16,8 +16,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from openline.core.kinds import Kind
-from openline.core.notices import NoticeView
+from openline.core.kinds import Kind, summary_of
 from openline.core.timefmt import format_time
 from openline.node.projections import request_from_row
 from openline.store import projection as folds
@@ -80,7 +79,7 @@ def overdue(node: Watched, now: datetime) -> list[Alarm]:
                 owed_by=notice.recipient,
                 owed_to=notice.sender,
                 due=notice.due,
-                subject=notice_subject(notice),
+                subject=summary_of(notice.kind, notice.body)[:120] or notice.kind,
                 raised_at=notice.due,
             )
         )
@@ -97,15 +96,6 @@ def overdue(node: Watched, now: datetime) -> list[Alarm]:
             )
         )
     return found
-
-
-def notice_subject(notice: NoticeView) -> str:
-    body = notice.body
-    if notice.kind == Kind.DESK_CHECK:
-        return "desk check"
-    if notice.kind == Kind.NOTIFY_ACTIVITY:
-        return f"{body['activity']}: {body['title']}"[:120]
-    return f"incident {body['category']}: {body['description']}"[:120]
 
 
 FRESH_SECONDS = 0.5
