@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from openline import cli
+from openline.node.catalogues import PinCatalogue, SendCatalogueMessage
 from openline.node.commands import Command
 from openline.node.hotline import Acknowledge, SendMessage
 from openline.node.notices import DeskCheck, Notify, ReportIncident
@@ -34,6 +35,9 @@ CLI_COMMANDS: dict[str, tuple[type[Command], dict[str, str], set[str]]] = {
     "desk-check": (DeskCheck, {}, {"status", "json_out", "lang"}),  # lang: the reader's
     "notify": (Notify, {"ack_within": "ack_within_minutes"}, {"file", "json_out"}),
     "incident": (ReportIncident, {"ack_within": "ack_within_minutes"}, {"file", "json_out"}),
+    "catalogue send": (SendCatalogueMessage, {"param": "params", "ref": "refs"}, {"as_json"}),
+    # The file (or --starter) is read into the body's document.
+    "catalogue pin": (PinCatalogue, {}, {"file", "starter", "as_json"}),
 }
 
 # Defaults the CLI chooses on purpose where the command has none or another.
@@ -51,8 +55,15 @@ SPLIT = {("respond", "slot"): {"slot", "slots"}}
 
 
 def commands() -> dict[str, Any]:
-    group = typer.main.get_command(cli.app)
-    found: dict[str, Any] = dict(getattr(group, "commands", {}))
+    """Every command of the CLI by its full name ("send", "catalogue send")."""
+    found: dict[str, Any] = {}
+
+    def walk(group: Any, prefix: str) -> None:
+        for name, command in getattr(group, "commands", {}).items():
+            found[prefix + name] = command
+            walk(command, f"{prefix}{name} ")
+
+    walk(typer.main.get_command(cli.app), "")
     assert found, "the CLI has no commands"
     return found
 

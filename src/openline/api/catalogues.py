@@ -78,7 +78,7 @@ async def list_catalogues(node: CurrentNode) -> dict[str, Any]:
 
 @router.post("/catalogues", status_code=201, openapi_extra=bound("pin-catalogue", PinCatalogue))
 async def pin(node: CurrentNode, request: Request, body: PinCatalogue) -> dict[str, Any]:
-    return await answered(request, node, body)
+    return await answered(request, node, body, dict)
 
 
 @router.get("/catalogues/{ref}", openapi_extra=bound("read"))

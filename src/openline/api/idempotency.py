@@ -9,7 +9,7 @@ returned (:func:`answered`), and the header is not read for it at all.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar, cast
 
 import anyio.to_thread
 from fastapi import Request
@@ -61,8 +61,12 @@ async def executed(request: Request, node: Node, command: Command) -> list[Entry
     return (await run(request, node, command)).entries
 
 
-async def answered(request: Request, node: Node, command: Command) -> dict[str, Any]:
-    """What an unkeyed ``command`` returned: the route's answer.
+Answer = TypeVar("Answer")
+
+
+async def answered(request: Request, node: Node, command: Command, shape: type[Answer]) -> Answer:
+    """What an unkeyed ``command`` returned: the route's answer, of the ``shape`` its route
+    declares (a TypedDict, which FastAPI also reads as the route's response model).
 
     Raises:
         TypeError: for a keyed command, whose replay would have no result to answer with,
@@ -73,4 +77,4 @@ async def answered(request: Request, node: Node, command: Command) -> dict[str, 
     result = (await run(request, node, command)).result
     if not isinstance(result, dict):
         raise TypeError(f"{type(command).__name__} returned no JSON object")
-    return result
+    return cast(Answer, result)  # a TypedDict cannot be checked at run time: mypy checks run()

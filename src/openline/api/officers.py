@@ -88,7 +88,7 @@ async def ack(
 
 @router.post("/peers", status_code=201, openapi_extra=bound("add-peer", AddPeer))
 async def add_peer(node: CurrentNode, request: Request, peer: AddPeer) -> dict[str, Any]:
-    pinned = await answered(request, node, peer)
+    pinned = await answered(request, node, peer, dict)
     settings_of(request).on_peers_changed()
     return pinned
 
@@ -126,7 +126,7 @@ async def verify(node: CurrentNode, full: bool = False) -> dict[str, Any]:
 
 @router.post("/rebuild", openapi_extra=bound("rebuild", Rebuild))
 async def rebuild(node: CurrentNode, request: Request) -> dict[str, Any]:
-    return await answered(request, node, Rebuild())
+    return await answered(request, node, Rebuild(), dict)
 
 
 for part in (requests.router, notices.router, catalogues.router, accounts.router):

@@ -15,12 +15,13 @@ command again, and the account's state answers it: adding an officer twice is 40
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import Field
 
 from openline.core.roles import Action
 from openline.node.commands import Command
+from openline.node.officers import Account, IssuedToken
 
 if TYPE_CHECKING:
     from openline.node.app import Node
@@ -42,7 +43,7 @@ class AddOfficer(_Account):
     role: str
     password: Password
 
-    def run(self, node: Node, officer: str | None) -> dict[str, Any]:
+    def run(self, node: Node, officer: str | None) -> Account:
         return node.officers.add(self.username, self.role, self.password)
 
 
@@ -56,7 +57,7 @@ class _OfAnOfficer(_Account):
 class DisableOfficer(_OfAnOfficer):
     """``POST /officers/{username}/disable``: no more logins or API calls as them."""
 
-    def run(self, node: Node, officer: str | None) -> dict[str, Any]:
+    def run(self, node: Node, officer: str | None) -> Account:
         return node.officers.set_disabled(self.username, True)
 
 
@@ -64,7 +65,7 @@ class EnableOfficer(_OfAnOfficer):
     """``POST /officers/{username}/enable``: the account may be used again (with a new
     token: disabling dropped the old one)."""
 
-    def run(self, node: Node, officer: str | None) -> dict[str, Any]:
+    def run(self, node: Node, officer: str | None) -> Account:
         return node.officers.set_disabled(self.username, False)
 
 
@@ -77,7 +78,7 @@ class NewPassword(_Account):
 class SetPassword(NewPassword, _OfAnOfficer):
     """``POST /officers/{username}/password``: replace the officer's password."""
 
-    def run(self, node: Node, officer: str | None) -> dict[str, Any]:
+    def run(self, node: Node, officer: str | None) -> Account:
         return node.officers.set_password(self.username, self.password)
 
 
@@ -85,5 +86,5 @@ class IssueToken(_OfAnOfficer):
     """``POST /officers/{username}/token``: a new API token, replacing any earlier one; it
     is in this answer only (the node keeps its digest)."""
 
-    def run(self, node: Node, officer: str | None) -> dict[str, Any]:
+    def run(self, node: Node, officer: str | None) -> IssuedToken:
         return {"username": self.username, "token": node.officers.issue_token(self.username)}

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from typing_extensions import TypedDict  # pydantic reads it on Python 3.11 (the API answers)
 
 from openline.core.roles import AccountError, check_password, check_role, check_username
 from openline.core.timefmt import format_time
@@ -38,6 +39,26 @@ def _dummy_hash() -> str:
     not at import: hashing costs 64 MiB and tens of milliseconds, which every CLI command
     would otherwise pay."""
     return _HASHER.hash("openline: no such officer")
+
+
+class Account(TypedDict):
+    """An officer's account as the API and the CLI show it: never its password hash, and
+    its token only as whether it has one."""
+
+    username: str
+    role: str
+    disabled: bool
+    has_token: bool
+    created_at: str
+    changed_at: str
+    lang: str | None
+
+
+class IssuedToken(TypedDict):
+    """A new API token: in this answer only (the node keeps its digest)."""
+
+    username: str
+    token: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +96,7 @@ class Officers:
 
     # --- managing ------------------------------------------------------------------------
 
-    def add(self, username: str, role: str, password: str) -> dict[str, Any]:
+    def add(self, username: str, role: str, password: str) -> Account:
         try:
             check_username(username)
             check_role(role)
@@ -88,13 +109,13 @@ class Officers:
             )
         return self.show(username)
 
-    def show(self, username: str) -> dict[str, Any]:
+    def show(self, username: str) -> Account:
         return _row_json(self._row(username))
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> list[Account]:
         return [_row_json(row) for row in self.store.officers()]
 
-    def set_disabled(self, username: str, disabled: bool) -> dict[str, Any]:
+    def set_disabled(self, username: str, disabled: bool) -> Account:
         """A disabled officer can neither log in nor use an API token; the account and
         everything it signed stay."""
         self._row(username)
@@ -104,7 +125,7 @@ class Officers:
         self.store.update_officer(username, self._now(), **values)
         return self.show(username)
 
-    def set_password(self, username: str, password: str) -> dict[str, Any]:
+    def set_password(self, username: str, password: str) -> Account:
         self._row(username)
         try:
             check_password(password)
@@ -113,7 +134,7 @@ class Officers:
         self.store.update_officer(username, self._now(), password_hash=_HASHER.hash(password))
         return self.show(username)
 
-    def set_language(self, username: str, lang: str) -> dict[str, Any]:
+    def set_language(self, username: str, lang: str) -> Account:
         """The console language the officer chose, kept for their next session."""
         self._row(username)
         try:
@@ -161,7 +182,7 @@ class Officers:
         return Officer(row.username, row.role)
 
 
-def _row_json(row: OfficerRow) -> dict[str, Any]:
+def _row_json(row: OfficerRow) -> Account:
     return {
         "username": row.username,
         "role": row.role,
