@@ -28,13 +28,14 @@ from typing import Any
 from notices import make_node  # the same node and counterparts as the notices benchmark
 from openline.console import views
 from openline.console.templating import render
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
+from openline.node.hotline import NewMessage, send_messages
 from openline.node.request_commands import NewRequest, Official, Slot
 
 
 def fill(node: Node, items: int) -> None:
     """``items`` pieces of open traffic: two messages for each contact request."""
-    peers = sorted(node.peers())
+    peers = sorted(node.peers.pinned())
     now = node.clock()
     for n in range(items):
         peer = peers[n % len(peers)]
@@ -56,7 +57,8 @@ def fill(node: Node, items: int) -> None:
             )
         else:
             precedence = ("flash", "immediate", "priority", "routine")[n % 4]
-            node.send_messages(
+            send_messages(
+                node,
                 [peer],
                 [NewMessage(f"Message {n}: request a call on the events of today.", precedence)],
             )

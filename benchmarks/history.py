@@ -77,8 +77,9 @@ from history_build import (
     schema_fingerprint,
 )
 from openline.core.timefmt import format_time
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
 from openline.node.home import NodeHome
+from openline.node.hotline import NewMessage, send_messages
 from throughput import (
     NODE_OVERRIDES,
     BenchNode,
@@ -873,7 +874,7 @@ def heartbeat_growth(scratch: Path, step: float, full: bool) -> Growth:
     growth = Growth()
     try:
         for side, peer in ((A, B), (B, A)):
-            nodes[side].send_messages([peer], [NewMessage(f"message {n}") for n in range(5)])
+            send_messages(nodes[side], [peer], [NewMessage(f"message {n}") for n in range(5)])
         clock.set(start + timedelta(seconds=5))
         deliver(nodes[A], nodes[B], costs)
         deliver(nodes[B], nodes[A], costs)

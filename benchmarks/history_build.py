@@ -22,9 +22,10 @@ The simulated clock moves one hour per *round*, and a million entries span about
 * at half past: a heartbeat each way (an empty batch, checkpoint and cosignatures).
 
 ``--answers commands`` (the default) answers through the application commands
-(``node.ack``, ``contacts.read/respond/update``), each of which folds every request or every
-notice again first; ``--answers direct`` appends the same bodies in the bulk batch instead
-(the core still validates and signs each), for histories where the folds are too slow.
+(``hotline.acknowledge``, ``contacts.read/respond/update``), each of which folds every
+request or every notice again first; ``--answers direct`` appends the same bodies in the
+bulk batch instead (the core still validates and signs each), for histories where the folds
+are too slow.
 
 Builds are cached in ``benchmarks/.cache/history-<N>-<fingerprint>`` (the fingerprint
 covers the store's migrations, the cache version and this builder), built under a temporary
@@ -62,9 +63,10 @@ from openline.core.entry import Entry
 from openline.core.link import Accepted, Duplicate
 from openline.core.timefmt import format_time
 from openline.node import projections
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
 from openline.node.errors import CommandError
 from openline.node.home import NodeHome
+from openline.node.hotline import NewMessage, acknowledge
 from openline.node.notices import NewActivity, NewIncident
 from openline.node.request_commands import (
     Answer,
@@ -439,8 +441,8 @@ class Plan:
         self.answer(
             at,
             peer,
-            "node.ack (desk check)",
-            lambda: self.counted(self.nodes[peer].ack(check.id, officer)),
+            "hotline.acknowledge (desk check)",
+            lambda: self.counted(acknowledge(self.nodes[peer], check.id, officer)),
             ("desk.answer", {"officer": officer}, (check.id,)),
         )
 
@@ -500,8 +502,8 @@ class Plan:
         self.answer(
             at,
             peer,
-            "node.ack (notification)",
-            lambda: self.counted(self.nodes[peer].ack(entry_id, officer)),
+            "hotline.acknowledge (notification)",
+            lambda: self.counted(acknowledge(self.nodes[peer], entry_id, officer)),
             ("notify.ack", {"officer": officer}, (entry_id,)),
         )
 

@@ -60,7 +60,7 @@ def make_node(root: Path, peers: int = PARTIES) -> Node:
             created="2026-11-01T00:00:00.000Z",
             key=PrivateKey.generate(),
         )
-        node.add_peer(card.to_bytes())
+        node.peers.add(card.to_bytes())
     return node
 
 
@@ -81,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         node = make_node(Path(tmp))
-        recipients = sorted(node.peers())
+        recipients = sorted(node.peers.pinned())
         now = datetime.now(UTC)
         notice = NewActivity(
             activity="exercise",

@@ -137,7 +137,7 @@ def init(
     home.create(config, key)
     node = open_node(home)
     try:
-        fingerprint = node.card().fingerprint
+        fingerprint = node.peers.card().fingerprint
     finally:
         node.close()
     out.print(f"created node {party} in {directory}")
@@ -154,7 +154,7 @@ def card(
     home = NodeHome(directory)
     node = open_node(home)
     try:
-        own = node.card()
+        own = node.peers.card()
     finally:
         node.close()
     data = json.dumps(own.to_json(), indent=2, ensure_ascii=False) + "\n"
@@ -207,7 +207,7 @@ def peer_list(directory: DirArg, as_json: JsonOpt = False) -> None:
                 "fingerprint": p.card.fingerprint,
                 "pinned_at": p.pinned_at,
             }
-            for p in node.peers().values()
+            for p in node.peers.pinned().values()
         ]
     finally:
         node.close()

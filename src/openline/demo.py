@@ -133,13 +133,13 @@ def create_nodes(root: Path, base_port: int, heartbeat: float) -> list[DemoNode]
     cards = {}
     for demo_node in nodes:
         node = Node.open(demo_node.home)
-        cards[demo_node.party] = node.card().to_bytes()
+        cards[demo_node.party] = node.peers.card().to_bytes()
         node.close()
     for demo_node in nodes:
         node = Node.open(demo_node.home)
         for party, card in cards.items():
             if party != demo_node.party:
-                node.add_peer(card)
+                node.peers.add(card)
         for username, role in DEMO_OFFICERS[demo_node.party]:
             node.officers.add(username, role, DEMO_PASSWORD)
         node.close()
@@ -487,7 +487,7 @@ def export_non_answer_proof(us: DemoNode, prc: DemoNode, video: str, root: Path)
     cards = []
     for demo_node in (us, prc):
         card_path = root / f"{demo_node.party}.card.json"
-        card_bytes = Node.open(demo_node.home).card().to_bytes()
+        card_bytes = Node.open(demo_node.home).peers.card().to_bytes()
         card_path.write_bytes(card_bytes)
         cards.append((card_path, Card.from_bytes(card_bytes)))
     verdict = check_proof(proof, [card for _, card in cards])
@@ -540,7 +540,7 @@ def run_demo(*, directory: Path | None, base_port: int, exit_after: bool) -> int
             failures = 0
             for demo_node in nodes:
                 node = Node.open(demo_node.home)
-                report = verify_store(node.store, node.all_cards())
+                report = verify_store(node.store, node.peers.all_cards())
                 node.close()
                 verdict = "ok" if report.ok else f"FAILED: {report.problems[0]}"
                 failures += not report.ok

@@ -31,7 +31,8 @@ from console_pages import (
 )
 from openline.console import views
 from openline.core.catalogue import catalogue_hash, load_starter
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
+from openline.node.hotline import NewMessage, send_messages
 from pair import FakeClock, make_pair
 
 STARTER = load_starter()
@@ -187,7 +188,7 @@ def test_a_counterpart_page_shows_its_key_desk_and_report_charts(
     exchange(us, prc)
     page = miller.get(f"/console/peers/{PRC}")
     assert page.status_code == 200
-    assert one(page.text, "code", id="fingerprint").text == prc.card().fingerprint
+    assert one(page.text, "code", id="fingerprint").text == prc.peers.card().fingerprint
     assert "<svg" in page.text  # the report's own charts, inline
     rows = find(page.text, "table", **{"class": "answer-times"})
     assert len(rows) == 1
@@ -268,8 +269,8 @@ def test_the_floor_shows_the_most_urgent_open_items_and_counts_them_all(
     us, _prc, _clock = pair
     monkeypatch.setattr(views, "OPEN_SHOWN", 3)
     grades = ["routine", "flash", "priority", "routine", "immediate"]
-    sent = us.send_messages(
-        [PRC], [NewMessage(f"Item {n}", grade) for n, grade in enumerate(grades)]
+    sent = send_messages(
+        us, [PRC], [NewMessage(f"Item {n}", grade) for n, grade in enumerate(grades)]
     )
     miller = officer(us, "miller")
     page = miller.get("/console/").text

@@ -44,7 +44,8 @@ from console_pages import (
 from openline.core.proofs import check_proof
 from openline.core.timefmt import parse_time
 from openline.node import reads
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
+from openline.node.hotline import NewMessage, send_messages
 from pair import FakeClock, make_node, make_pair, pump
 
 with warnings.catch_warnings():
@@ -65,8 +66,8 @@ def ru(tmp_path: Path, pair: tuple[Node, Node, FakeClock]) -> Iterator[Node]:
     """A third party, pinned by us-dod (and pinning it), for sending to several at once."""
     us, _, clock = pair
     third = make_node(tmp_path, RU, clock)
-    us.add_peer(third.card().to_bytes())
-    third.add_peer(us.card().to_bytes())
+    us.peers.add(third.peers.card().to_bytes())
+    third.peers.add(us.peers.card().to_bytes())
     yield third
     third.close()
 
@@ -326,7 +327,7 @@ def test_other_posts_need_the_csrf_token_too(
 
 def test_an_auditor_reads_and_exports_but_cannot_send(pair: tuple[Node, Node, Any]) -> None:
     us, prc, _ = pair
-    (delivered,) = us.send_messages([PRC], [NewMessage("Delivered earlier", "routine")])
+    (delivered,) = send_messages(us, [PRC], [NewMessage("Delivered earlier", "routine")])
     pump(us, prc)
     desk = officer(us, "audit", "auditor")
 
@@ -345,7 +346,7 @@ def test_an_auditor_reads_and_exports_but_cannot_send(pair: tuple[Node, Node, An
     exported = desk.get(f"/console/proofs/delivery/{delivered.id}")
     assert exported.status_code == 200, exported.text
     assert exported.headers["content-disposition"].startswith("attachment")
-    verdict = check_proof(exported.content, list(us.all_cards().values()))
+    verdict = check_proof(exported.content, list(us.peers.all_cards().values()))
     assert (verdict.claim, verdict.entry_id) == ("delivery", delivered.id)
 
 
@@ -453,7 +454,7 @@ def test_an_acknowledgement_from_the_page_script_returns_the_new_floor(
     pair: tuple[Node, Node, Any],
 ) -> None:
     us, prc, _ = pair
-    (message,) = us.send_messages([PRC], [NewMessage("Flash from the CLI", "flash")])
+    (message,) = send_messages(us, [PRC], [NewMessage("Flash from the CLI", "flash")])
     pump(us, prc)
     zhang = officer(prc, "zhang.wei")
 
@@ -640,7 +641,7 @@ def test_an_unanswered_request_is_on_the_board_with_a_proof_that_checks(
     proof = desk.get(link.attrs["href"])
     assert proof.status_code == 200, proof.text
     assert proof.headers["content-disposition"].startswith("attachment")
-    verdict = check_proof(proof.content, list(us.all_cards().values()))
+    verdict = check_proof(proof.content, list(us.peers.all_cards().values()))
     assert (verdict.claim, verdict.entry_id) == ("unanswered", request.id)
 
     kept = desk.get("/console/requests", params={"counterpart": PRC, "format": "phone-call"})
@@ -684,8 +685,8 @@ def test_the_transcript_lists_every_entry_and_verify_streams_its_progress(
     pair: tuple[Node, Node, Any],
 ) -> None:
     us, prc, _ = pair
-    us.send_messages([PRC], [NewMessage("One", "routine"), NewMessage("Two", "priority")])
-    prc.send_messages([US], [NewMessage("Three", "routine")])
+    send_messages(us, [PRC], [NewMessage("One", "routine"), NewMessage("Two", "priority")])
+    send_messages(prc, [US], [NewMessage("Three", "routine")])
     exchange(us, prc)
     desk = officer(us, "miller")
 
@@ -718,7 +719,7 @@ def test_verify_counts_a_log_that_has_only_checkpoints(pair: tuple[Node, Node, A
     checkpointed (heartbeats), and verify checks it; the total announced first must count
     it, or the progress bar runs past its end."""
     us, prc, _ = pair
-    us.send_messages([PRC], [NewMessage("One", "routine")])
+    send_messages(us, [PRC], [NewMessage("One", "routine")])
     exchange(us, prc)
     desk = officer(us, "miller")
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from console_pages import PASSWORD, Console, exchange
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
+from openline.node.hotline import NewMessage, send_messages
 from openline.store import projection
 from pair import FakeClock, make_pair
 
@@ -32,7 +33,7 @@ def test_twenty_tabs_read_the_floor_once_per_change(
     pair: tuple[Node, Node, FakeClock], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     us, prc, _ = pair
-    prc.send_messages(["us-dod"], [NewMessage(f"m{n}", "flash") for n in range(3)])
+    send_messages(prc, ["us-dod"], [NewMessage(f"m{n}", "flash") for n in range(3)])
     exchange(prc, us)
     for name in ("watch1", "watch2"):
         us.officers.add(name, "duty-officer", PASSWORD)
@@ -53,7 +54,7 @@ def test_twenty_tabs_read_the_floor_once_per_change(
     for page in pages:
         assert all(f"m{n}" in page.text for n in range(3))
     # A change is read once more, and every tab sees it.
-    prc.send_messages(["us-dod"], [NewMessage("after the change", "routine")])
+    send_messages(prc, ["us-dod"], [NewMessage("after the change", "routine")])
     exchange(prc, us)
     pages = [console.get("/console/fragments/floor") for console in tabs]
     assert len(readings) == 2

@@ -48,8 +48,8 @@ def make_node(root: Path, party: str, clock: FakeClock) -> Node:
 def make_pair(root: Path) -> tuple[Node, Node, FakeClock]:
     clock = FakeClock(datetime(2026, 11, 29, 8, 0, tzinfo=UTC))
     a, b = make_node(root, "us-dod", clock), make_node(root, "prc-mnd", clock)
-    a.add_peer(b.card().to_bytes())
-    b.add_peer(a.card().to_bytes())
+    a.peers.add(b.peers.card().to_bytes())
+    b.peers.add(a.peers.card().to_bytes())
     return a, b, clock
 
 

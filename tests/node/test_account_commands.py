@@ -68,7 +68,7 @@ def test_managing_the_node_needs_a_role_that_may_manage(nodes: tuple[Node, Node]
     commands: list[Command] = [
         AddOfficer(username="chen", role="admin", password=PASSWORD),
         IssueToken(username="chen"),
-        AddPeer(card=json.loads(prc.card().to_bytes()), replace=True),
+        AddPeer(card=json.loads(prc.peers.card().to_bytes()), replace=True),
         Rebuild(),
     ]
     for command in commands:

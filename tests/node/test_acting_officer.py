@@ -28,7 +28,8 @@ from openline.core.kinds import MAX_NAME_LENGTH
 from openline.core.link import Accepted, Rejected
 from openline.core.timefmt import format_time
 from openline.node import reads
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
+from openline.node.hotline import NewMessage, send_messages
 from openline.server.app import create_app
 from openline.store import Store
 from pair import FakeClock, make_pair, pump
@@ -79,7 +80,7 @@ def sizes(node: Node) -> dict[str, tuple[int, int]]:
                 Store.log_size(connection, node.party, peer),
                 Store.log_size(connection, peer, node.party),
             )
-            for peer in node.peers()
+            for peer in node.peers.pinned()
         }
 
 
@@ -150,7 +151,7 @@ def world(tmp_path: Path) -> World:
     us, prc, clock = make_pair(tmp_path)
     us.catalogues.pin(STARTER_BYTES, "Lt. Cdr. Smith")
     prc.catalogues.pin(STARTER_BYTES, "Lt. Col. Wang")
-    (message,) = prc.send_messages([US], [NewMessage("Please confirm", "priority")])
+    (message,) = send_messages(prc, [US], [NewMessage("Please confirm", "priority")])
     received = admin_api(prc).request("POST", "/api/v1/requests", request_body(clock, to=US))
     notice = admin_api(prc).request("POST", "/api/v1/notifications", activity_body(clock, to=[US]))
     sent = admin_api(us).request("POST", "/api/v1/requests", request_body(clock))
@@ -352,7 +353,7 @@ def test_an_over_long_officer_is_refused_at_the_door(world: World) -> None:
     us, prc = world.us, world.prc
     # Craft what an honest node never signs: us-dod's next message with a 201-character
     # officer, signed with its key, offered with a valid checkpoint of the same size.
-    (honest,) = us.send_messages([PRC], [NewMessage("placeholder")])
+    (honest,) = send_messages(us, [PRC], [NewMessage("placeholder")])
     start = us.delivered_size(PRC)
     assert honest.seq == start
     _, note = us.checkpoint_for(PRC, start + 1)

@@ -35,7 +35,7 @@ def sizes(node: Node) -> dict[str, tuple[int, int]]:
     """(sent, received) of every log of the node, by peer."""
     result = {}
     with node.store.read() as connection:
-        for peer in node.peers():
+        for peer in node.peers.pinned():
             result[peer] = (
                 Store.log_size(connection, node.party, peer),
                 Store.log_size(connection, peer, node.party),

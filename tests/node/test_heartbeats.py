@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from openline.core.proofs import check_proof
 from openline.node import reads
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
+from openline.node.hotline import NewMessage, send_messages
 from openline.node.proving import Prover
 from openline.store import schema
 from pair import FakeClock, make_pair, pump
@@ -35,7 +36,7 @@ def heartbeat(a: Node, b: Node, clock: FakeClock, times: int) -> None:
 
 def test_idle_heartbeats_stop_adding_rows_after_the_first_few(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
-    us.send_messages(["prc-mnd"], [NewMessage("before the silence")])
+    send_messages(us, ["prc-mnd"], [NewMessage("before the silence")])
     pump(us, prc)
     heartbeat(us, prc, clock, 5)
     settled = {node.party: rows(node) for node in (us, prc)}
@@ -49,12 +50,12 @@ def test_idle_heartbeats_stop_adding_rows_after_the_first_few(tmp_path: Path) ->
 
 def test_the_first_receipt_of_each_size_survives_compaction(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
-    (first,) = us.send_messages(["prc-mnd"], [NewMessage("one")])
+    (first,) = send_messages(us, ["prc-mnd"], [NewMessage("one")])
     pump(us, prc)
     delivered = reads.message(us, first.id)
     assert delivered is not None
     heartbeat(us, prc, clock, 50)
-    (second,) = us.send_messages(["prc-mnd"], [NewMessage("two")])
+    (second,) = send_messages(us, ["prc-mnd"], [NewMessage("two")])
     pump(us, prc)
     heartbeat(us, prc, clock, 50)
     # Delivery times are unchanged by compaction, and a delivery proof still shows the
@@ -62,7 +63,9 @@ def test_the_first_receipt_of_each_size_survives_compaction(tmp_path: Path) -> N
     assert reads.message(us, first.id) == delivered
     prover = Prover(us)
     for entry in (first, second):
-        verdict = check_proof(prover.prove("delivery", entry.id), list(us.all_cards().values()))
+        verdict = check_proof(
+            prover.prove("delivery", entry.id), list(us.peers.all_cards().values())
+        )
         shown = reads.message(us, entry.id)
         assert shown is not None
         assert verdict.entry_id == entry.id

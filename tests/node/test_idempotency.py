@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from starlette.exceptions import StarletteDeprecationWarning
 
 from openline.node import idempotency
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
 from openline.node.errors import CommandError
+from openline.node.hotline import NewMessage, send_messages
 from openline.node.idempotency import RETENTION, Attempt, fingerprint, parse_key
 from openline.server.app import create_app
 from openline.store import idempotency as stored
@@ -54,7 +55,7 @@ def keys_stored(node: Node) -> int:
 
 
 def send(node: Node, text: str) -> Any:
-    return lambda: node.send_messages(["prc-mnd"], [NewMessage(text, "routine", "en", "ops")])
+    return lambda: send_messages(node, ["prc-mnd"], [NewMessage(text, "routine", "en", "ops")])
 
 
 def test_the_same_key_and_request_signs_once_and_returns_the_same_entries(nodes: Any) -> None:
@@ -100,7 +101,7 @@ def test_a_refused_command_stores_no_key_and_may_be_tried_again(nodes: Any) -> N
     us, _prc, _clock = nodes
     attempt = Attempt("operator", "k-1", fingerprint("x"))
     with pytest.raises(CommandError):
-        us.keys.once(attempt, lambda: us.send_messages(["nobody"], [NewMessage("x", "routine")]))
+        us.keys.once(attempt, lambda: send_messages(us, ["nobody"], [NewMessage("x", "routine")]))
     assert keys_stored(us) == 0
     assert len(us.keys.once(attempt, send(us, "x")).entries) == 1
 
@@ -275,7 +276,7 @@ def test_a_retried_acknowledgement_answers_the_same_instead_of_already_acknowled
     nodes: Any, api: TestClient
 ) -> None:
     us, prc, _clock = nodes
-    (message,) = prc.send_messages(["us-dod"], [NewMessage("ack me", "routine")])
+    (message,) = send_messages(prc, ["us-dod"], [NewMessage("ack me", "routine")])
     pump(prc, us)
     key = {"idempotency-key": '"ack-1"'}
     first = api.post(f"/api/v1/entries/{message.id}/ack", json={}, headers=key)

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from openline.node import reads
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
 from openline.node.errors import CommandError
+from openline.node.hotline import NewMessage, acknowledge, send_messages
 from openline.node.verify import verify_store
 from openline.store import schema
 from pair import make_pair, pump
@@ -24,7 +25,8 @@ def cache_rows(node: Node) -> list[dict[str, Any]]:
 
 def test_rebuild_reproduces_the_live_caches(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
-    sent = us.send_messages(
+    sent = send_messages(
+        us,
         ["prc-mnd"],
         [
             NewMessage("one", "flash"),
@@ -32,12 +34,12 @@ def test_rebuild_reproduces_the_live_caches(tmp_path: Path) -> None:
             NewMessage("три", "priority", "ru"),
         ],
     )
-    prc.send_messages(["us-dod"], [NewMessage("reply", "immediate", "en")])
+    send_messages(prc, ["us-dod"], [NewMessage("reply", "immediate", "en")])
     pump(us, prc)
     pump(prc, us)
     clock.advance(minutes=5)
-    prc.ack(sent[0].id, "Col. Li")
-    prc.ack(sent[2].id, "Maj. Wang")
+    acknowledge(prc, sent[0].id, "Col. Li")
+    acknowledge(prc, sent[2].id, "Maj. Wang")
     pump(prc, us)
     for node in (us, prc):
         live = cache_rows(node)
@@ -52,7 +54,7 @@ def test_rebuild_reproduces_the_live_caches(tmp_path: Path) -> None:
 
 def test_overdue_follows_the_precedence_objective(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
-    us.send_messages(["prc-mnd"], [NewMessage("flash", "flash"), NewMessage("routine")])
+    send_messages(us, ["prc-mnd"], [NewMessage("flash", "flash"), NewMessage("routine")])
     pump(us, prc)
     assert reads.status(prc)["overdue_acks"] == {"ours": 0, "theirs": 0}
     clock.advance(minutes=11)  # past flash (10 min), well within routine (6 h)
@@ -64,29 +66,29 @@ def test_overdue_follows_the_precedence_objective(tmp_path: Path) -> None:
 
 def test_ack_rules(tmp_path: Path) -> None:
     us, prc, _ = make_pair(tmp_path)
-    (message,) = us.send_messages(["prc-mnd"], [NewMessage("hello")])
+    (message,) = send_messages(us, ["prc-mnd"], [NewMessage("hello")])
     with pytest.raises(CommandError) as own:
-        us.ack(message.id, "me")  # one cannot acknowledge one's own message
+        acknowledge(us, message.id, "me")  # one cannot acknowledge one's own message
     assert own.value.code == "not-acknowledgeable"
     with pytest.raises(CommandError) as unknown:
-        prc.ack(message.id, "me")  # not delivered yet
+        acknowledge(prc, message.id, "me")  # not delivered yet
     assert unknown.value.code == "unknown-entry"
     pump(us, prc)
-    prc.ack(message.id, "Col. Li")
+    acknowledge(prc, message.id, "Col. Li")
     with pytest.raises(CommandError) as twice:
-        prc.ack(message.id, "Col. Li")
+        acknowledge(prc, message.id, "Col. Li")
     assert twice.value.code == "already-acknowledged"
 
 
 def test_verify_passes_on_both_sides_after_traffic(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
     for round_ in range(3):
-        us.send_messages(["prc-mnd"], [NewMessage(f"m{round_}-{i}") for i in range(5)])
+        send_messages(us, ["prc-mnd"], [NewMessage(f"m{round_}-{i}") for i in range(5)])
         pump(us, prc)
         clock.advance(seconds=30)
         pump(us, prc)  # a heartbeat: empty batch, fresh receipt
     for node in (us, prc):
-        report = verify_store(node.store, node.all_cards())
+        report = verify_store(node.store, node.peers.all_cards())
         assert report.ok, report.problems
         assert report.entries == 15
     assert us.delivered_size("prc-mnd") == 15

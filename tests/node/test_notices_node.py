@@ -17,6 +17,7 @@ from openline.core.notify import DEFAULT_MINIMUM_LEAD_TIMES
 from openline.node import reads
 from openline.node.app import Node
 from openline.node.errors import CommandError
+from openline.node.hotline import acknowledge
 from openline.node.notices import NewActivity, NewIncident, combined_line_state
 from pair import FakeClock, make_node, make_pair, pump
 
@@ -71,8 +72,8 @@ def trio(tmp_path: Path) -> tuple[Node, Node, Node, FakeClock]:
     us, prc, clock = make_pair(tmp_path)
     ru = make_node(tmp_path, "ru-mod", clock)
     for a, b in ((us, ru), (prc, ru)):
-        a.add_peer(b.card().to_bytes())
-        b.add_peer(a.card().to_bytes())
+        a.peers.add(b.peers.card().to_bytes())
+        b.peers.add(a.peers.card().to_bytes())
     return us, prc, ru, clock
 
 
@@ -97,7 +98,7 @@ def test_a_broadcast_is_one_entry_per_link_with_one_notice_and_per_recipient_sta
 
     prc_copy = prc.notices.notification(sent["notice"])
     assert prc_copy["direction"] == "in"
-    prc.ack(sent["entries"][0]["id"], "Sr. Col. Zhang Wei")
+    acknowledge(prc, sent["entries"][0]["id"], "Sr. Col. Zhang Wei")
     pump(prc, us)
     clock.advance(hours=2)  # ru-mod's window (60 min from delivery) passes unanswered
     group = us.notices.notification(sent["notice"])
@@ -146,12 +147,12 @@ def test_an_incident_is_acknowledged_once(tmp_path: Path) -> None:
     sent = us.notices.send(["prc-mnd"], incident(clock))
     pump(us, prc)
     copy_id = sent["entries"][0]["id"]
-    prc.ack(copy_id, "Sr. Col. Zhang Wei")
+    acknowledge(prc, copy_id, "Sr. Col. Zhang Wei")
     with pytest.raises(CommandError) as again:
-        prc.ack(copy_id, "Sr. Col. Zhang Wei")
+        acknowledge(prc, copy_id, "Sr. Col. Zhang Wei")
     assert again.value.code == "already-acknowledged"
     with pytest.raises(CommandError) as own:
-        us.ack(copy_id, "Cdr. J. Miller")  # the sender cannot acknowledge its own report
+        acknowledge(us, copy_id, "Cdr. J. Miller")  # the sender cannot acknowledge its own report
     assert own.value.code == "not-acknowledgeable"
     pump(prc, us)
     (group,) = us.notices.notifications()
@@ -264,7 +265,7 @@ def test_desk_checks_answered_then_not_answered_while_the_line_is_up(tmp_path: P
     pump(us, prc)
     assert prc.notices.desk("us-dod")["owed_by_us"] == 1  # prc-mnd's desk owes the answer
     clock.advance(seconds=40)
-    prc.ack(first.id, "Lt. Chen")
+    acknowledge(prc, first.id, "Lt. Chen")
     pump(prc, us)
     desk = us.notices.desk("prc-mnd")
     assert desk["state"] == "answering"
@@ -301,7 +302,7 @@ def test_desk_checks_fall_due_on_the_cadence_one_at_a_time(tmp_path: Path) -> No
     assert us.notices.due_desk_checks(started) == []
     pump(us, prc)  # the line is back; the check is delivered and its window runs
     assert us.notices.due_desk_checks(started) == []
-    prc.ack(first.id, "Lt. Chen")
+    acknowledge(prc, first.id, "Lt. Chen")
     pump(prc, us)
     assert us.notices.due_desk_checks(started) == ["prc-mnd"]  # a period since the last
     us.notices.desk_check(["prc-mnd"])
@@ -335,7 +336,7 @@ def test_one_silence_since_the_last_answer_is_enough_and_alarms_once(tmp_path: P
     assert [alarm.id for alarm in desk_alarms] == [checks[-1].id]  # one alarm per desk
     assert prc.notices.desk("us-dod")["owed_by_us"] == 4
 
-    prc.ack(latest.id, "Lt. Chen")  # a person answers the newest: the desk is staffed
+    acknowledge(prc, latest.id, "Lt. Chen")  # a person answers the newest: the desk is staffed
     pump(prc, us)
     desk = us.notices.desk("prc-mnd")
     assert desk["state"] == "answering"
@@ -353,7 +354,7 @@ def test_an_answer_is_never_dated_before_its_question_even_with_a_slow_clock(
     (check,) = us.notices.desk_check(["prc-mnd"])
     pump(us, prc)
     clock.advance(seconds=5)
-    answer = prc.ack(check.id, "Lt. Chen")
+    answer = acknowledge(prc, check.id, "Lt. Chen")
     assert answer.time == check.time  # clamped to the question's time, not refused
     pump(prc, us)
     assert us.notices.desk("prc-mnd")["state"] == "answering"
@@ -369,15 +370,15 @@ def test_two_officers_acknowledging_at_once_sign_one_acknowledgement(tmp_path: P
     outcomes: list[str] = []
     start = threading.Barrier(4)
 
-    def acknowledge(officer: str) -> None:
+    def ack_as(officer: str) -> None:
         start.wait()
         try:
-            prc.ack(copy_id, officer)
+            acknowledge(prc, copy_id, officer)
             outcomes.append("signed")
         except CommandError as error:
             outcomes.append(error.code)
 
-    threads = [threading.Thread(target=acknowledge, args=(f"officer {n}",)) for n in range(4)]
+    threads = [threading.Thread(target=ack_as, args=(f"officer {n}",)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -450,7 +451,7 @@ def test_the_lead_time_is_provable_to_a_third_party(tmp_path: Path) -> None:
     pump(us, prc)
     copy = us.notices.notification(sent["notice"])["recipients"][0]
     proof = Prover(us).prove("delivery", copy["id"])
-    verdict = check_proof(proof, [us.card(), prc.card()])
+    verdict = check_proof(proof, [us.peers.card(), prc.peers.card()])
     assert verdict.lead_time_seconds == copy["lead_time_seconds"]
     assert verdict.lead_time_seconds == int(
         (timedelta(days=5) - timedelta(minutes=3)).total_seconds()
@@ -472,7 +473,7 @@ def test_an_osce_wide_notification_goes_to_57_parties_and_shows_as_one(tmp_path:
             created="2026-11-01T00:00:00.000Z",
             key=PrivateKey.generate(),
         )
-        us.add_peer(card.to_bytes())
+        us.peers.add(card.to_bytes())
     recipients = ["prc-mnd", *states]
     sent = us.notices.send(
         recipients, activity(clock, activity="exercise", participants=["us-dod"])

@@ -13,8 +13,9 @@ import pytest
 from openline.api.client import ApiError, OfficerClient
 from openline.core.paging import encode_cursor
 from openline.node import reads
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
 from openline.node.errors import CommandError
+from openline.node.hotline import NewMessage, send_messages
 from openline.node.request_commands import NewRequest, Official, Slot
 from openline.server.app import create_app
 from pair import FakeClock, make_pair, pump
@@ -39,9 +40,9 @@ def walk(node: Node, peer: str, limit: int) -> list[str]:
 def test_transcript_pages_cover_both_logs_once_in_time_order(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
     for n in range(7):
-        us.send_messages(["prc-mnd"], [NewMessage(f"us {n}")])
+        send_messages(us, ["prc-mnd"], [NewMessage(f"us {n}")])
         clock.advance(seconds=1)
-        prc.send_messages(["us-dod"], [NewMessage(f"prc {n}"), NewMessage(f"prc {n}b")])
+        send_messages(prc, ["us-dod"], [NewMessage(f"prc {n}"), NewMessage(f"prc {n}b")])
         clock.advance(seconds=1)
     pump(us, prc)
     pump(prc, us)
@@ -55,12 +56,12 @@ def test_transcript_pages_cover_both_logs_once_in_time_order(tmp_path: Path) -> 
 
 def test_transcript_cursors_hold_while_entries_are_appended(tmp_path: Path) -> None:
     us, _prc, clock = make_pair(tmp_path)
-    us.send_messages(["prc-mnd"], [NewMessage(f"old {n}") for n in range(10)])
+    send_messages(us, ["prc-mnd"], [NewMessage(f"old {n}") for n in range(10)])
     newest = reads.log_page(us, "prc-mnd", 4)
     older = newest.before
     assert older is not None
     clock.advance(seconds=5)
-    us.send_messages(["prc-mnd"], [NewMessage(f"new {n}") for n in range(5)])
+    send_messages(us, ["prc-mnd"], [NewMessage(f"new {n}") for n in range(5)])
     # The place "before the page read first" still means what it meant.
     page = reads.log_page(us, "prc-mnd", 4, before=older)
     assert [row["body"]["text"] for row in page.items] == [f"old {n}" for n in range(2, 6)]
@@ -73,12 +74,12 @@ def test_transcript_cursors_hold_while_entries_are_appended(tmp_path: Path) -> N
 
 def test_a_clock_that_steps_back_does_not_make_a_page_skip(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
-    us.send_messages(["prc-mnd"], [NewMessage("a")])
+    send_messages(us, ["prc-mnd"], [NewMessage("a")])
     clock.advance(seconds=-60)  # seq 1 is signed earlier than seq 0
-    us.send_messages(["prc-mnd"], [NewMessage("b")])
-    prc.send_messages(["us-dod"], [NewMessage("c")])
+    send_messages(us, ["prc-mnd"], [NewMessage("b")])
+    send_messages(prc, ["us-dod"], [NewMessage("c")])
     clock.advance(seconds=-60)
-    prc.send_messages(["us-dod"], [NewMessage("d")])
+    send_messages(prc, ["us-dod"], [NewMessage("d")])
     pump(us, prc)
     pump(prc, us)
     ids = [row["id"] for row in reads.log_page(us, "prc-mnd", 100).items]
@@ -101,7 +102,7 @@ def test_a_clock_that_steps_back_does_not_make_a_page_skip(tmp_path: Path) -> No
 )
 def test_a_bad_cursor_is_refused_with_invalid_cursor(tmp_path: Path, cursor: str) -> None:
     us, _prc, _clock = make_pair(tmp_path)
-    us.send_messages(["prc-mnd"], [NewMessage("one")])
+    send_messages(us, ["prc-mnd"], [NewMessage("one")])
     client = api(us)
     for path in ("/api/v1/peers/prc-mnd/log", "/api/v1/requests", "/api/v1/notifications"):
         for name in ("cursor", "after"):

@@ -26,8 +26,9 @@ from openline.core.notices import fold_notices
 from openline.core.obligations import DeliveryTimes
 from openline.core.requests import fold_requests
 from openline.node import reads
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
 from openline.node.errors import CommandError
+from openline.node.hotline import NewMessage, acknowledge, send_messages
 from openline.node.notices import NewActivity, NewIncident
 from openline.node.request_commands import Answer, Explain, NewRequest, Official, Slot, Update
 from openline.store import Store, schema
@@ -112,14 +113,14 @@ def play(us: Node, prc: Node, clock: FakeClock, steps: list[tuple[str, bool, int
         with contextlib.suppress(CommandError):
             if act == "message":
                 precedence = ("flash", "immediate", "priority", "routine")[number % 4]
-                me.send_messages([other.party], [NewMessage(f"m{number}", precedence)])
+                send_messages(me, [other.party], [NewMessage(f"m{number}", precedence)])
             elif act == "ack":
                 target = pick(
                     ("hotline.message", "notify.activity", "notify.incident", "desk.check"),
                     received,
                 )
                 if target is not None:
-                    me.ack(target, f"officer {number}")
+                    acknowledge(me, target, f"officer {number}")
             elif act == "request":
                 me.contacts.request(
                     NewRequest(
@@ -211,7 +212,7 @@ def play(us: Node, prc: Node, clock: FakeClock, steps: list[tuple[str, bool, int
             elif act == "notice-ack":
                 target = pick(("notify.activity", "notify.incident", "desk.check"), received)
                 if target is not None:
-                    me.ack(target, "watch")
+                    acknowledge(me, target, "watch")
             elif act == "desk-check":
                 me.notices.desk_check([other.party])
         if act == "pump":

@@ -19,8 +19,9 @@ from openline.core.note import Note
 from openline.core.proofs import check_proof
 from openline.core.timefmt import parse_time
 from openline.node import reads
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
 from openline.node.errors import CommandError
+from openline.node.hotline import NewMessage, acknowledge, send_messages
 from openline.node.projections import CACHE_VERSION
 from openline.node.proving import Prover
 from openline.node.request_commands import Answer, NewRequest, Official, Slot, Update
@@ -66,7 +67,7 @@ def test_migrations_build_exactly_the_declared_schema(tmp_path: Path) -> None:
 
 def test_a_node_rebuilds_caches_written_by_another_release(tmp_path: Path) -> None:
     us, prc, _ = make_pair(tmp_path)
-    us.send_messages(["prc-mnd"], [NewMessage("hello", "flash")])
+    send_messages(us, ["prc-mnd"], [NewMessage("hello", "flash")])
     pump(us, prc)
     with prc.store.write() as connection:
         before = connection.execute(select(schema.messages)).all()
@@ -84,7 +85,7 @@ def test_a_node_rebuilds_caches_written_by_another_release(tmp_path: Path) -> No
 
 def test_acknowledgement_objective_runs_from_delivery(tmp_path: Path) -> None:
     us, prc, clock = make_pair(tmp_path)
-    (message,) = us.send_messages(["prc-mnd"], [NewMessage("line was down", "flash")])
+    (message,) = send_messages(us, ["prc-mnd"], [NewMessage("line was down", "flash")])
     clock.advance(minutes=30)  # undelivered for longer than the flash objective
     assert reads.status(us)["overdue_acks"] == {"ours": 0, "theirs": 0}
     pump(us, prc)
@@ -110,7 +111,7 @@ def test_a_request_unanswered_past_its_deadline_alarms_once_and_is_provable(
     exchange(us, prc)
     assert us.contacts.view(request_id).state == "delivered"
     assert prc.contacts.view(request_id).state == "delivered"
-    prc.ack(request_id, "Sr. Col. Zhang Wei")  # for a request, acknowledging is reading
+    acknowledge(prc, request_id, "Sr. Col. Zhang Wei")  # for a request, acknowledging is reading
     exchange(us, prc)
     assert us.contacts.view(request_id).read_by == "Sr. Col. Zhang Wei"
 
@@ -129,7 +130,7 @@ def test_a_request_unanswered_past_its_deadline_alarms_once_and_is_provable(
     assert shown["state"] == "unanswered"
     assert shown["provable"] is True
     proof = Prover(us).prove("unanswered", request_id)
-    verdict = check_proof(proof, [us.card(), prc.card()])
+    verdict = check_proof(proof, [us.peers.card(), prc.peers.card()])
     assert verdict.claim == "unanswered"
 
     clock.advance(minutes=1)
@@ -139,9 +140,11 @@ def test_a_request_unanswered_past_its_deadline_alarms_once_and_is_provable(
     assert (view.state, view.late) == ("declined", True)
     assert us.watcher.tick() == []
     assert us.watcher.alarms() == []  # cleared by the answer
-    assert check_proof(proof, [us.card(), prc.card()]).claim == "unanswered"  # still true
+    assert (
+        check_proof(proof, [us.peers.card(), prc.peers.card()]).claim == "unanswered"
+    )  # still true
     answer = Prover(us).prove("answer", request_id)
-    assert check_proof(answer, [us.card(), prc.card()]).late is True
+    assert check_proof(answer, [us.peers.card(), prc.peers.card()]).late is True
 
 
 def test_commands_refuse_what_the_state_does_not_allow(tmp_path: Path) -> None:
@@ -180,7 +183,7 @@ def test_request_views_follow_new_entries_without_a_stale_cache(tmp_path: Path) 
 
 def test_own_checkpoints_are_never_timed_before_their_entries(tmp_path: Path) -> None:
     us, _, clock = make_pair(tmp_path)
-    (message,) = us.send_messages(["prc-mnd"], [NewMessage("before the clock stepped back")])
+    (message,) = send_messages(us, ["prc-mnd"], [NewMessage("before the clock stepped back")])
     written = int(parse_time(message.time).timestamp())
     clock.advance(hours=-1)  # the host clock steps back after the entry was signed
     _, note = us.checkpoint_for("prc-mnd", 1)
@@ -199,14 +202,16 @@ def test_a_desk_check_left_unanswered_is_provable_and_its_answer_too(tmp_path: P
     clock.advance(minutes=6)
     exchange(us, prc)  # prc-mnd's log, timed after the deadline, with no answer in it
     proof = Prover(us).prove("unanswered", check.id)
-    assert check_proof(proof, [us.card(), prc.card()]).claim == "unanswered"
+    assert check_proof(proof, [us.peers.card(), prc.peers.card()]).claim == "unanswered"
 
     (answer,) = prc.append("us-dod", [("desk.answer", {"officer": "Lt. Chen"}, (check.id,))])
     exchange(us, prc)
-    verdict = check_proof(Prover(us).prove("answer", check.id), [us.card(), prc.card()])
+    verdict = check_proof(Prover(us).prove("answer", check.id), [us.peers.card(), prc.peers.card()])
     assert verdict.answer_id == answer.id
     assert verdict.late is True
     # The silence stays proven for the checkpoint that showed it: the late answer came after.
-    still = check_proof(Prover(us).prove("unanswered", check.id), [us.card(), prc.card()])
+    still = check_proof(
+        Prover(us).prove("unanswered", check.id), [us.peers.card(), prc.peers.card()]
+    )
     assert still.unanswered_as_of is not None
     assert still.unanswered_as_of <= parse_time(answer.time)

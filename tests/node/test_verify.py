@@ -21,7 +21,8 @@ from openline.core.errors import EntryError
 from openline.core.keys import PrivateKey
 from openline.core.merkle import Frontier, compact_range_coordinates
 from openline.node import verify
-from openline.node.app import NewMessage, Node
+from openline.node.app import Node
+from openline.node.hotline import NewMessage, send_messages
 from openline.node.verify import (
     MARK_DOMAIN,
     VerifyReport,
@@ -47,18 +48,18 @@ def traffic(us: Node, prc: Node, clock: FakeClock, messages: int, rounds: int = 
     """``rounds`` batches of ``messages`` from us-dod, each delivered, receipted and followed
     by a heartbeat; and one reply the other way per round."""
     for round_ in range(rounds):
-        us.send_messages([PRC], [NewMessage(f"m{round_}-{i}") for i in range(messages)])
+        send_messages(us, [PRC], [NewMessage(f"m{round_}-{i}") for i in range(messages)])
         pump(us, prc)
         clock.advance(seconds=30)
         pump(us, prc)  # heartbeat: the same size cosigned again, later
-        prc.send_messages([US], [NewMessage(f"reply {round_}")])
+        send_messages(prc, [US], [NewMessage(f"reply {round_}")])
         pump(prc, us)
         clock.advance(seconds=30)
 
 
 def run(node: Node, **options: Any) -> VerifyReport:
     options.setdefault("key", node.key)
-    return verify_store(node.store, node.all_cards(), clock=node.clock, **options)
+    return verify_store(node.store, node.peers.all_cards(), clock=node.clock, **options)
 
 
 def check(node: Node, **options: Any) -> VerifyReport:
@@ -221,7 +222,7 @@ def test_marks_advance_and_rows_added_after_a_mark_are_checked_next_time(nodes: 
     assert mark_row(us, US, PRC).cosignatures_seen > 0
 
     # A new entry altered after it was stored but before the next run is found at once.
-    us.send_messages([PRC], [NewMessage("late")])
+    send_messages(us, [PRC], [NewMessage("late")])
     entry_id = flip_leaf_byte(us, US, PRC, 12)
     problem = only_problem(run(us, scrub_budget=0))
     assert problem == (
@@ -252,8 +253,8 @@ def test_a_forged_mark_is_found_by_the_marks_check(nodes: Any) -> None:
             .where(table.c.log_sender == US, table.c.log_recipient == PRC)
             .values(size=9, root=b"\x07" * 32)
         )
-    assert (US, PRC) not in proven_marks(us.store, us.all_cards(), us.key)
-    assert (PRC, US) in proven_marks(us.store, us.all_cards(), us.key.public_key)
+    assert (US, PRC) not in proven_marks(us.store, us.peers.all_cards(), us.key)
+    assert (PRC, US) in proven_marks(us.store, us.peers.all_cards(), us.key.public_key)
     # --full reports it once, and replaces it with a mark of its own.
     assert "signature does not verify" in only_problem(run(us, full=True))
     check(us)
@@ -278,7 +279,7 @@ def test_a_mark_signed_by_another_key_does_not_count(nodes: Any) -> None:
     us, prc, clock = nodes
     traffic(us, prc, clock, 3)
     check(us)
-    assert proven_marks(us.store, us.all_cards(), PrivateKey.generate()) == {}
+    assert proven_marks(us.store, us.peers.all_cards(), PrivateKey.generate()) == {}
     assert "signature does not verify" in only_problem(run(us, key=PrivateKey.generate()))
 
 
@@ -287,7 +288,7 @@ def test_the_mark_signs_a_domain_separated_text(nodes: Any) -> None:
     traffic(us, prc, clock, 2)
     check(us)
     row = mark_row(us, US, PRC)
-    message = mark_message(row, keys_digest(us.all_cards(), US, PRC))
+    message = mark_message(row, keys_digest(us.peers.all_cards(), US, PRC))
     assert message.startswith(MARK_DOMAIN.encode())
     for other in (b"{", b"openline/", b"cosignature/v1\n", b"openline-fed/v1\n"):
         assert not message.startswith(other)
@@ -298,7 +299,7 @@ def test_a_replaced_card_invalidates_the_mark_until_it_is_forgotten(nodes: Any) 
     us, prc, clock = nodes
     traffic(us, prc, clock, 3)
     check(us)
-    cards = us.all_cards()
+    cards = us.peers.all_cards()
     rotated = dict(cards)
     from dataclasses import replace as replace_card
 
@@ -641,7 +642,7 @@ def test_proven_marks_read_no_entry(nodes: Any) -> None:
     check(us)
     with us.store.write() as connection:
         connection.execute(update(schema.entries).values(leaf=b"gone"))
-    marks = proven_marks(us.store, us.all_cards(), us.key)
+    marks = proven_marks(us.store, us.peers.all_cards(), us.key)
     assert marks[(US, PRC)].size == 5
     assert marks[(US, PRC)].to_json()["checkpoint"]["size"] == 5
 
@@ -649,11 +650,11 @@ def test_proven_marks_read_no_entry(nodes: Any) -> None:
 def test_verify_new_keeps_the_marks_current(nodes: Any) -> None:
     us, prc, clock = nodes
     traffic(us, prc, clock, 5)
-    report = verify_new(us.store, us.all_cards(), us.key, budget=2)
+    report = verify_new(us.store, us.peers.all_cards(), us.key, budget=2)
     assert report.ok
     assert report.workers == 1
     traffic(us, prc, clock, 3)
-    assert verify_new(us.store, us.all_cards(), us.key, budget=0).entries == 4
+    assert verify_new(us.store, us.peers.all_cards(), us.key, budget=0).entries == 4
     assert last_verify(us.store)["ok"] is True  # type: ignore[index]
 
 
@@ -661,7 +662,7 @@ def test_the_old_callers_still_work(nodes: Any) -> None:
     us, prc, clock = nodes
     traffic(us, prc, clock, 2)
     logs: list[str] = []
-    report = verify_store(us.store, us.all_cards(), logs.append)
+    report = verify_store(us.store, us.peers.all_cards(), logs.append)
     assert report.ok
     assert logs == [f"{PRC}→{US}", f"{US}→{PRC}"]
     assert set(report.to_json()) >= {
@@ -672,7 +673,7 @@ def test_the_old_callers_still_work(nodes: Any) -> None:
         "cosignatures",
         "problems",
     }
-    assert verify.logs_to_verify(us.store, us.all_cards()) == [(PRC, US), (US, PRC)]
+    assert verify.logs_to_verify(us.store, us.peers.all_cards()) == [(PRC, US), (US, PRC)]
 
 
 def test_run_verify_command(nodes: Any) -> None:

@@ -12,7 +12,7 @@ import pytest
 from test_requests_node import ask, exchange
 
 from openline.node import watcher
-from openline.node.app import NewMessage
+from openline.node.hotline import NewMessage, send_messages
 from pair import make_pair, pump
 
 
@@ -49,7 +49,7 @@ def test_a_quiet_tick_reads_nothing_until_a_deadline_passes_or_the_store_changes
     assert len(evaluations) == 2
     assert [alarm.id for alarm in us.watcher.alarms()] == [request_id]  # kept while quiet
 
-    us.send_messages(["prc-mnd"], [NewMessage("a new entry")])  # the store changed
+    send_messages(us, ["prc-mnd"], [NewMessage("a new entry")])  # the store changed
     assert us.watcher.tick() == []
     assert len(evaluations) == 3
     pump(us, prc)  # a receipt is a change too

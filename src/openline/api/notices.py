@@ -77,10 +77,10 @@ async def desk_checks(
 
     def listing() -> dict[str, Any]:
         if peer is not None:
-            node.peer(peer)  # 404 unknown-peer
+            node.peers.peer(peer)  # 404 unknown-peer
         page = node.notices.desk_checks_page(peer, limit=limit, before=cursor)
         return {
-            "desks": {party: node.notices.desk(party) for party in sorted(node.peers())},
+            "desks": {party: node.notices.desk(party) for party in sorted(node.peers.pinned())},
             **paged(request, "checks", page),
         }
 

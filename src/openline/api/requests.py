@@ -90,7 +90,7 @@ async def list_requests(
             status=422,
         )
     if peer is not None:
-        node.peer(peer)  # 404 unknown-peer: an empty list would hide a typo
+        node.peers.peer(peer)  # 404 unknown-peer: an empty list would hide a typo
 
     def listing() -> dict[str, Any]:
         page = node.contacts.page(
@@ -167,7 +167,7 @@ async def check(node: CurrentNode, body: CheckProofIn) -> dict[str, Any]:
 
     def checking() -> dict[str, Any]:
         if body.cards is None:
-            cards = list(node.all_cards().values())
+            cards = list(node.peers.all_cards().values())
         else:
             try:
                 cards = [Card.from_json(card) for card in body.cards]

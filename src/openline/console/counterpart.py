@@ -37,7 +37,7 @@ DEFAULT_PERIOD = "90d"
 def counterpart_page(
     node: Node, party: str, lang: str, period: str = DEFAULT_PERIOD
 ) -> dict[str, Any]:
-    pinned = node.peer(party)  # 404 unknown-peer
+    pinned = node.peers.peer(party)  # 404 unknown-peer
     if period not in PERIODS:
         raise CommandError(
             f"period must be one of {', '.join(PERIODS)}", code="invalid-period", status=400

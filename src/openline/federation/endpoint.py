@@ -68,7 +68,7 @@ async def authenticated(node: Node, request: Request, body: bytes) -> Authentica
         path=request.url.path,
         body=body,
         our_party=node.party,
-        keys_of=node.keys_of,
+        keys_of=node.peers.keys_of,
         now_ms=now_ms,
         window_ms=guard.window_ms,
         seen=lambda signature: guard.seen(signature, now_ms),
@@ -94,7 +94,7 @@ async def read_body(limit: int, request: Request) -> bytes | JSONResponse:
 
 @router.get("/card")
 async def card(node: CurrentNode) -> Response:
-    return Response(node.card().to_bytes(), media_type="application/json")
+    return Response(node.peers.card().to_bytes(), media_type="application/json")
 
 
 @router.get("/checkpoint/{sender}/{recipient}")

@@ -159,7 +159,7 @@ class PeerSender:
             body=body,
         )
         headers["content-type"] = "application/json"
-        url = node.peer(self.peer).url + BATCH_PATH
+        url = node.peers.peer(self.peer).url + BATCH_PATH
         response = await self.client.post(url, content=body, headers=headers)
         payload = response.json()
         if response.status_code == 409 and payload.get("error", {}).get("code") == "gap":

@@ -28,7 +28,7 @@ class Senders:
         self.sync_peers()
 
     def sync_peers(self) -> None:
-        for party in self.node.peers():
+        for party in self.node.peers.pinned():
             if party not in self.loops:
                 sender = PeerSender(self.node, party, self.client)
                 self.loops[party] = sender

@@ -12,17 +12,16 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection
 
-from openline.core.card import Card, check_rotation, make_card, party_cosigner
+from openline.core.card import party_cosigner
 from openline.core.checkpoint import Checkpoint
 from openline.core.cosignature import Cosignature
 from openline.core.entry import Entry
-from openline.core.errors import CardError, EntryError
+from openline.core.errors import EntryError
 from openline.core.keys import PrivateKey
-from openline.core.kinds import Kind
 from openline.core.link import (
     Accepted,
     BatchOutcome,
@@ -44,27 +43,27 @@ from openline.node.contacts import Contacts
 from openline.node.errors import CommandError
 from openline.node.health import LinkHealth, utc_now
 from openline.node.home import NodeConfig, NodeHome
-from openline.node.hotline import NewMessage, acknowledge
 from openline.node.idempotency import IdempotencyKeys
 from openline.node.notices import Notices
 from openline.node.officers import Officers
+from openline.node.peers import Peers
 from openline.node.ports import Clock, Items
 from openline.node.watcher import DeadlineWatcher
 from openline.store import Store, tree
 from openline.store import projection as folds
-from openline.store.database import PinnedPeer
 
 if TYPE_CHECKING:
     from openline.node.verify import VerifyReport
 
 
-__all__ = ["NewMessage", "Node", "utc_now"]  # the first and last live in their own modules
+__all__ = ["Node", "utc_now"]  # utc_now is health.py's, re-exported
 MAX_CACHED_LEAVES = 8192  # a few batches ahead of the receipts; bounded memory
 
 
 @dataclass
 class Node:
-    """A party's node: identity, store, and the in-memory state of each link.
+    """A party's node: its store, the in-memory state of each link, and the one way to
+    sign and store entries. Who it is and whom it talks to are its :attr:`peers`.
 
     Its parts are passed in (:meth:`open` reads them from a data folder), so a test or a
     tool can give it a store or a key of its own.
@@ -93,7 +92,9 @@ class Node:
         self.verify_lock = threading.Lock()  # one verify at a time: each writes the marks
         self._outgoing: dict[str, OutgoingLog] = {}
         self._incoming: dict[str, IncomingLog] = {}
-        self._peers: dict[str, PinnedPeer] | None = None
+        # A repinned peer's incoming log is reloaded, checked against its new card.
+        forget = lambda party: self._incoming.pop(party, None)  # noqa: E731
+        self.peers = Peers(self.store, self.config, self.key, now, self.lock, on_pinned=forget)
         self.health: dict[str, LinkHealth] = {}
         # Leaves stored but not yet receipted, by peer and seq: lets the sender skip a
         # database read on the hot path. Only ever a copy of committed rows.
@@ -127,71 +128,6 @@ class Node:
     def close(self) -> None:
         self.store.close()
 
-    # --- identity and peers ------------------------------------------------------------------
-
-    def card(self) -> Card:
-        return make_card(
-            party=self.party,
-            names=self.config.names,
-            urls=[self.config.url],
-            created=self.config.card_created,
-            key=self.key,
-        )
-
-    def peers(self) -> dict[str, PinnedPeer]:
-        if self._peers is None:
-            self._peers = {peer.party: peer for peer in self.store.peers()}
-        return self._peers
-
-    def peer(self, party: str) -> PinnedPeer:
-        peer = self.peers().get(party)
-        if peer is None:
-            raise CommandError(f"{party!r} is not a pinned peer", code="unknown-peer", status=404)
-        return peer
-
-    def add_peer(
-        self, card_bytes: bytes, url: str | None = None, replace: bool = False
-    ) -> PinnedPeer:
-        try:
-            card = Card.from_bytes(card_bytes)
-        except CardError as error:
-            raise CommandError(f"bad card: {error}", code="bad-card", status=422) from error
-        if card.party == self.party:
-            raise CommandError("that is this node's own card", code="own-card", status=422)
-        pinned = self.peers().get(card.party)
-        if pinned is not None and not replace:
-            try:
-                check_rotation(pinned.card, card)
-            except CardError as error:
-                raise CommandError(str(error), code="key-changed", status=409) from error
-        target = url or (card.urls[0] if card.urls else None)
-        if not target:
-            raise CommandError("the card names no URL; pass --url", code="no-url", status=422)
-        with self.lock:
-            self.store.pin_peer(card, target.rstrip("/"), format_time(self.clock()))
-            self._peers = None
-            self._incoming.pop(card.party, None)
-        if pinned is not None and pinned.card.key != card.key:
-            from openline.node.verify import forget_marks
-
-            # The marks said "verified against the old card": check its logs again from
-            # their first entry against the new one.
-            forget_marks(self.store, card.party)
-        return self.peer(card.party)
-
-    def all_cards(self) -> dict[str, Card]:
-        """Every card the transcript needs to be checked against, ours included."""
-        cards = {party: pinned.card for party, pinned in self.peers().items()}
-        cards[self.party] = self.card()
-        return cards
-
-    def keys_of(self, party: str) -> tuple[Any, ...] | None:
-        peer = self.peers().get(party)
-        if peer is None:
-            return None
-        card = peer.card
-        return (card.key,) if card.previous_key is None else (card.key, card.previous_key)
-
     # --- logs ----------------------------------------------------------------------------
 
     def outgoing(self, peer: str) -> OutgoingLog:
@@ -209,7 +145,7 @@ class Node:
     def incoming(self, peer: str) -> IncomingLog:
         log = self._incoming.get(peer)
         if log is None:
-            card = self.peer(peer).card
+            card = self.peers.peer(peer).card
             verifiers = [card.note_verifier()]
             cosigners = [card.cosignature_verifier()]
             keys = [card.key]
@@ -250,7 +186,7 @@ class Node:
         if len(set(peers)) != len(peers):
             raise ValueError("append_to_many: a peer named twice")
         for peer in peers:
-            self.peer(peer)
+            self.peers.peer(peer)
         with self.lock:
             results: list[list[Entry]] = []
             try:
@@ -322,29 +258,6 @@ class Node:
                 leaves.append(pending[seq])
                 seq += 1
             return leaves
-
-    # --- commands ------------------------------------------------------------------------
-
-    def send_messages(
-        self, recipients: Sequence[str], messages: Sequence[NewMessage]
-    ) -> list[Entry]:
-        """Send each message to each recipient: one entry per link."""
-        if not recipients:
-            raise CommandError("name at least one recipient", code="no-recipient", status=422)
-        if not messages:
-            raise CommandError("no message to send", code="no-message", status=422)
-        for party in recipients:
-            self.peer(party)
-        bodies = [message.body() for message in messages]
-        items = [(Kind.HOTLINE_MESSAGE, body, ()) for body in bodies]
-        batches = self.append_to_many([(party, items) for party in dict.fromkeys(recipients)])
-        return [entry for appended in batches for entry in appended]
-
-    def ack(self, entry_id: str, officer: str) -> Entry:
-        # Under the lock from the check to the append: never two acknowledgements of one
-        # entry when two officers (or one double click) acknowledge at once.
-        with self.lock:
-            return acknowledge(self, entry_id, officer)
 
     # --- federation: the receiving side --------------------------------------------------
 
@@ -459,7 +372,7 @@ class Node:
         self, peer: str, checkpoint: Checkpoint, note: bytes, cosignature: Cosignature
     ) -> bool:
         """Store a peer's cosignature of our checkpoint, with our own cosignature beside it."""
-        verifier = self.peer(peer).card.cosignature_verifier()
+        verifier = self.peers.peer(peer).card.cosignature_verifier()
         if not OutgoingLog.check_receipt(checkpoint, cosignature, verifier):
             return False
         own = self.outgoing(peer).self_cosign(checkpoint, self.own_timestamp(peer))
@@ -558,7 +471,7 @@ class Node:
         try:
             return verify_store(
                 self.store,
-                self.all_cards(),
+                self.peers.all_cards(),
                 on_log,
                 full=full,
                 key=self.key,

@@ -118,7 +118,7 @@ class Catalogues:
         theirs: Mapping[tuple[str, str], Entry],
     ) -> list[dict[str, Any]]:
         rows = []
-        for party in sorted(self.node.peers()):
+        for party in sorted(self.node.peers.pinned()):
             told = ours.get((party, digest))
             heard = theirs.get((party, digest))
             rows.append(
@@ -229,9 +229,9 @@ class Catalogues:
             validate_body(PIN, body)
         except EntryError as error:
             raise refused(error) from error
-        peers = sorted(self.node.peers()) if to is None else list(dict.fromkeys(to))
+        peers = sorted(self.node.peers.pinned()) if to is None else list(dict.fromkeys(to))
         for party in peers:
-            self.node.peer(party)
+            self.node.peers.peer(party)
         with self._pin_lock:
             clash = next(
                 (
@@ -363,7 +363,7 @@ class Catalogues:
                 ``unknown-code``, ``missing-param``, ``extra-param``, ``bad-param``,
                 ``bad-lang`` or a ref code (``unknown-ref``, ``bad-ref``).
         """
-        self.node.peer(to)
+        self.node.peers.peer(to)
         catalogue = self._choose(to, ref)
         message = catalogue.messages.get(code)
         values = dict(params) if message is None else normalise(message, params)

@@ -239,13 +239,13 @@ class Contacts:
     # --- acting --------------------------------------------------------------------------
 
     def request(self, new: NewRequest) -> Entry:
-        self.node.peer(new.to)
+        self.node.peers.peer(new.to)
         body = new.body(self.node.clock())
         (entry,) = self.node.append(new.to, [(Kind.CONTACT_REQUEST, body, ())])
         return entry
 
     def explain(self, ask: Explain) -> Entry:
-        self.node.peer(ask.to)
+        self.node.peers.peer(ask.to)
         (entry,) = self.node.append(ask.to, [(Kind.EXPLAIN_REQUEST, ask.body(), tuple(ask.refs))])
         return entry
 

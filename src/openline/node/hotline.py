@@ -3,6 +3,7 @@ commands that send and acknowledge them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
@@ -21,6 +22,7 @@ from openline.store import projection as folds
 
 if TYPE_CHECKING:
     from openline.node.app import Node
+    from openline.node.ports import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,7 @@ class SendMessage(MessageText, Command):
 
     def run(self, node: Node, officer: str | None) -> object:
         message = NewMessage(self.text, self.precedence, self.lang, officer)
-        return node.send_messages(self.to, [message])
+        return send_messages(node, self.to, [message])
 
 
 class SendBatch(Command):
@@ -84,7 +86,7 @@ class SendBatch(Command):
 
     def run(self, node: Node, officer: str | None) -> object:
         messages = [NewMessage(m.text, m.precedence, m.lang, officer) for m in self.messages]
-        return node.send_messages(self.to, messages)
+        return send_messages(node, self.to, messages)
 
 
 class AckAs(Command):
@@ -107,35 +109,56 @@ class Acknowledge(AckAs):
         return action_for_level(None if view is None else view.level)
 
     def run(self, node: Node, officer: str | None) -> object:
-        return node.ack(self.entry_id, officer or "admin")
+        return acknowledge(node, self.entry_id, officer or "admin")
+
+
+def send_messages(
+    ledger: Ledger, recipients: Sequence[str], messages: Sequence[NewMessage]
+) -> list[Entry]:
+    """Send each message to each recipient: one entry per link."""
+    if not recipients:
+        raise CommandError("name at least one recipient", code="no-recipient", status=422)
+    if not messages:
+        raise CommandError("no message to send", code="no-message", status=422)
+    for party in recipients:
+        ledger.peers.peer(party)
+    bodies = [message.body() for message in messages]
+    items = [(Kind.HOTLINE_MESSAGE, body, ()) for body in bodies]
+    batches = ledger.append_to_many([(party, items) for party in dict.fromkeys(recipients)])
+    return [entry for appended in batches for entry in appended]
 
 
 def acknowledge(node: Node, entry_id: str, officer: str) -> Entry:
     """Acknowledge what this node received: a hotline message with a ``hotline.ack``, a
-    notice with its answer, a request with its read receipt. The caller holds the node's
-    lock (``Node.ack``)."""
-    target = node.store.entry_by_id(entry_id)
-    if target is None:
-        raise CommandError(f"no entry {entry_id}", code="unknown-entry", status=404)
-    received = target.recipient == node.party
-    if target.kind in REQUEST_KINDS and received:
-        return node.contacts.read(entry_id, officer)  # for a request, acknowledging is reading
-    if target.kind in NOTICE_KINDS and received:
-        return node.notices.acknowledge(Entry.from_leaf(target.leaf), officer)
-    if target.kind != Kind.HOTLINE_MESSAGE or not received:
-        raise CommandError(
-            "only a hotline message, notification, incident report, desk check or request "
-            "received by this node can be acknowledged",
-            code="not-acknowledgeable",
-            status=422,
+    notice with its answer, a request with its read receipt."""
+    # Under the lock from the check to the append: never two acknowledgements of one
+    # entry when two officers (or one double click) acknowledge at once.
+    with node.lock:
+        target = node.store.entry_by_id(entry_id)
+        if target is None:
+            raise CommandError(f"no entry {entry_id}", code="unknown-entry", status=404)
+        received = target.recipient == node.party
+        if target.kind in REQUEST_KINDS and received:
+            # For a request, acknowledging is reading.
+            return node.contacts.read(entry_id, officer)
+        if target.kind in NOTICE_KINDS and received:
+            return node.notices.acknowledge(Entry.from_leaf(target.leaf), officer)
+        if target.kind != Kind.HOTLINE_MESSAGE or not received:
+            raise CommandError(
+                "only a hotline message, notification, incident report, desk check or request "
+                "received by this node can be acknowledged",
+                code="not-acknowledgeable",
+                status=422,
+            )
+        with node.store.read() as connection:
+            ack_id = folds.message_ack_id(connection, entry_id)
+        if ack_id is not None:
+            raise CommandError(
+                f"already acknowledged by entry {ack_id}",
+                code="already-acknowledged",
+                status=409,
+            )
+        (entry,) = node.append(
+            target.sender, [(Kind.HOTLINE_ACK, {"officer": officer}, (entry_id,))]
         )
-    with node.store.read() as connection:
-        ack_id = folds.message_ack_id(connection, entry_id)
-    if ack_id is not None:
-        raise CommandError(
-            f"already acknowledged by entry {ack_id}",
-            code="already-acknowledged",
-            status=409,
-        )
-    (entry,) = node.append(target.sender, [(Kind.HOTLINE_ACK, {"officer": officer}, (entry_id,))])
-    return entry
+        return entry

@@ -34,7 +34,7 @@ class AddPeer(_Running):
     replace: bool = False
 
     def run(self, node: Node, officer: str | None) -> dict[str, Any]:
-        pinned = node.add_peer(orjson.dumps(self.card), self.url, self.replace)
+        pinned = node.peers.add(orjson.dumps(self.card), self.url, self.replace)
         return {"party": pinned.party, "url": pinned.url, "fingerprint": pinned.card.fingerprint}
 
 

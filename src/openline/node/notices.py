@@ -382,7 +382,7 @@ class Notices:
             raise invalid("name at least one recipient (--to)", "no-recipient")
         parties = list(dict.fromkeys(recipients))
         for party in parties:
-            self.node.peer(party)
+            self.node.peers.peer(party)
         notice = secrets.token_hex(16)
         body = new.body(self.node, notice)  # validated in full before any entry is signed
         # One transaction for every copy: all recipients are told, or none is.
@@ -431,11 +431,11 @@ class Notices:
 
     def desk_check(self, peers: Sequence[str], officer: str | None = None) -> list[Entry]:
         """Send a desk check to each peer (all pinned peers when none is named)."""
-        parties = list(dict.fromkeys(peers)) or sorted(self.node.peers())
+        parties = list(dict.fromkeys(peers)) or sorted(self.node.peers.pinned())
         if not parties:
             raise invalid("no peer is pinned: nothing to check", "no-recipient")
         for party in parties:
-            self.node.peer(party)
+            self.node.peers.peer(party)
         # node.json's window, checked when the configuration was loaded.
         body: dict[str, Any] = {"answer_within_seconds": self.node.config.desk_answer_seconds}
         if officer is not None:
@@ -456,7 +456,7 @@ class Notices:
         now = self.node.clock()
         due: list[str] = []
         with self.node.store.read() as connection:
-            for party in sorted(self.node.peers()):
+            for party in sorted(self.node.peers.pinned()):
                 row = folds.latest_desk_check(connection, self.node.party, party)
                 last = None if row is None else notice_from_row(row)
                 if last is not None and last.state(now) in ("pending", "delivered"):
@@ -562,7 +562,7 @@ class Notices:
                 notice_from_row(row)
                 for row in folds.overdue_notices(connection, stamp, NOTIFY_KINDS, limit)
             ]
-            for peer in sorted(self.node.peers()):
+            for peer in sorted(self.node.peers.pinned()):
                 for sender, recipient in ((party, peer), (peer, party)):
                     silent = folds.silent_desk_check(connection, sender, recipient, stamp)
                     if silent is not None:

@@ -1,9 +1,10 @@
 """What the node's services may use of the node: one narrow interface, not the whole hub.
 
-``Contacts``, ``Notices`` and ``Catalogues`` are given a :class:`Ledger`: who the node is,
-its clock, its store (to read), its pinned peers, its configuration, its lock, and the one
-way to sign and store entries. ``Node`` is a ``Ledger`` by its shape (mypy checks it where
-the services are built), and a test may give a service any other object of that shape.
+``Contacts``, ``Notices``, ``Catalogues`` and ``send_messages`` are given a :class:`Ledger`:
+who the node is, its clock, its store (to read), its pinned peers (:class:`PinnedPeers`,
+read only: pinning is the node's ``Peers``), its configuration, its lock, and the one way to
+sign and store entries. ``Node`` is a ``Ledger`` by its shape (mypy checks it where the
+services are built), and a test may give a service any other object of that shape.
 ``Officers`` needs less still, and is given only the store and the clock; the
 ``DeadlineWatcher`` a :class:`Watched`: the store, the clock, the store's revision and the
 notices' overdue list.
@@ -29,6 +30,18 @@ Items = Sequence[tuple[str, Mapping[str, Any], Sequence[str]]]
 """Entries to append to one log: (kind, body, refs) each."""
 
 
+class PinnedPeers(Protocol):
+    """The node's pinned peers, as its services see them: to read, not to pin."""
+
+    def pinned(self) -> dict[str, PinnedPeer]:
+        """Every pinned peer, by party."""
+        ...
+
+    def peer(self, party: str) -> PinnedPeer:
+        """The pinned peer ``party`` (404 ``unknown-peer`` if it is not one)."""
+        ...
+
+
 class Ledger(Protocol):
     """The node as its services see it."""
 
@@ -41,11 +54,8 @@ class Ledger(Protocol):
     @property
     def clock(self) -> Clock: ...
 
-    def peers(self) -> dict[str, PinnedPeer]: ...
-
-    def peer(self, party: str) -> PinnedPeer:
-        """The pinned peer ``party`` (404 ``unknown-peer`` if it is not one)."""
-        ...
+    @property
+    def peers(self) -> PinnedPeers: ...
 
     def append(self, peer: str, items: Items) -> list[Entry]:
         """Sign and durably store entries to one peer, in order."""

@@ -47,7 +47,7 @@ def _cannot(message: str, code: str) -> CommandError:
 class Prover:
     def __init__(self, node: Node) -> None:
         self.node = node
-        self.cards = node.all_cards()
+        self.cards = node.peers.all_cards()
 
     # --- pieces --------------------------------------------------------------------------
 

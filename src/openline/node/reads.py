@@ -21,7 +21,7 @@ from openline.store import projection as folds
 
 def status(node: Node) -> dict[str, Any]:
     now = node.clock()
-    peers = [peer_status(node, party, now) for party in sorted(node.peers())]
+    peers = [peer_status(node, party, now) for party in sorted(node.peers.pinned())]
     return {
         "party": node.party,
         "fingerprint": node.key.public_key.fingerprint(),
@@ -39,7 +39,7 @@ def status(node: Node) -> dict[str, Any]:
 def peer_status(node: Node, party: str, now: datetime) -> dict[str, Any]:
     """One link's row of :func:`status`: what a counterpart's page or the transcript shows
     without counting the alarms and requests of every link."""
-    pinned = node.peer(party)
+    pinned = node.peers.peer(party)
     with node.store.read() as connection:
         sent = Store.log_size(connection, node.party, party)
         received = Store.log_size(connection, party, node.party)
@@ -134,7 +134,7 @@ def log_entries(
     after: str | None = None,
 ) -> Page[tuple[dict[str, Any], Entry]]:
     """:meth:`log_page`, each row with its entry as read and checked."""
-    node.peer(peer)
+    node.peers.peer(peer)
     count = page_size(limit)
     with node.store.read() as connection:
         with cursor_errors():

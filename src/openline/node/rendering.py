@@ -41,8 +41,8 @@ def facts_for_page(node: Node, entries: Sequence[Entry], lang: str) -> list[Fact
     query per fold table for the whole page (a transcript page shows 200 entries)."""
     now = node.clock()
     stamp = format_time(now)
-    names = {party: peer.card.display_name(lang) for party, peer in node.peers().items()}
-    names[node.party] = node.card().display_name(lang)
+    names = {party: peer.card.display_name(lang) for party, peer in node.peers.pinned().items()}
+    names[node.party] = node.peers.card().display_name(lang)
     catalogues = node.catalogues.pinned()
     ids = [entry.id for entry in entries]
     with node.store.read() as connection:

@@ -37,7 +37,7 @@ def proven_up_to(node: Node, counterpart: str) -> list[ProvenUpTo]:
     checkpoint N at T" (size 0 and no time while the log has no verified checkpoint)."""
     from openline.node.verify import proven_marks
 
-    marks = proven_marks(node.store, node.all_cards(), node.key)
+    marks = proven_marks(node.store, node.peers.all_cards(), node.key)
     proven = []
     for sender, recipient in ((node.party, counterpart), (counterpart, node.party)):
         mark = marks.get((sender, recipient))
@@ -80,7 +80,7 @@ def report_for(
     on the marks and on how the last verify ended."""
     from openline.node.verify import last_verify
 
-    node.peer(counterpart)
+    node.peers.peer(counterpart)
     if since is not None and until is not None and until <= since:
         raise CommandError("--until must be after --since", code="invalid-period", status=422)
     problem: str | None = None
@@ -100,7 +100,7 @@ def report_for(
     now = node.clock()
     names = {
         party: card.display_name(node.config.default_lang)
-        for party, card in node.all_cards().items()
+        for party, card in node.peers.all_cards().items()
     }
     return build_report(
         node.contacts.of_link(counterpart, since, until, now),

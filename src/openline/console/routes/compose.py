@@ -45,7 +45,7 @@ COMPOSE_FORMS = ("message", "request", "notification", "catalogue")
 
 
 def compose_context(console: Console, signed: Signed, form: str, **extra: Any) -> dict[str, Any]:
-    peers = sorted(console.node.peers())
+    peers = sorted(console.node.peers.pinned())
     context: dict[str, Any] = {
         "form": form,
         "forms": COMPOSE_FORMS,

@@ -40,10 +40,10 @@ async def transcript(
     console: CurrentConsole, request: Request, peer: str | None = None, before: str | None = None
 ) -> Response:
     signed = await console.signed(request)
-    peers = sorted(console.node.peers())
+    peers = sorted(console.node.peers.pinned())
     chosen = peer or (peers[0] if peers else None)
     if chosen is not None:
-        console.node.peer(chosen)
+        console.node.peers.peer(chosen)
     page = (
         None if chosen is None else await run_sync(views.transcript, console.node, chosen, before)
     )
@@ -117,7 +117,9 @@ async def verify(console: CurrentConsole, request: Request) -> Response:
             return
         console.guard.verifying = True
         try:
-            logs = await run_sync(logs_to_verify, console.node.store, console.node.all_cards())
+            logs = await run_sync(
+                logs_to_verify, console.node.store, console.node.peers.all_cards()
+            )
             yield (json.dumps({"total": len(logs)}) + "\n").encode()
             worker = asyncio.ensure_future(anyio.to_thread.run_sync(check))
             while (line := await queue.get()) is not None:

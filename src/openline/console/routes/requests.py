@@ -42,7 +42,7 @@ async def requests_board(console: CurrentConsole, request: Request) -> Response:
         "requests.html",
         columns=columns,
         chosen=chosen,
-        peers=sorted(console.node.peers()),
+        peers=sorted(console.node.peers.pinned()),
         formats=FORMATS,
         levels=LEVELS,
         party=console.node.party,

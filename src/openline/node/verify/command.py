@@ -55,7 +55,7 @@ def run_verify_command(
 
         report = verify_store(
             node.store,
-            node.all_cards(),
+            node.peers.all_cards(),
             full=full,
             key=node.key,
             progress=progress,
