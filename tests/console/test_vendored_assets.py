@@ -36,6 +36,7 @@ CDN_HOSTS = re.compile(
 
 EXPECTED_FILES = {
     "htmx.min.js",
+    "idiomorph-ext.min.js",
     "d3-array.min.js",
     "d3-geo.min.js",
     "topojson-client.min.js",
@@ -112,6 +113,12 @@ def test_htmx_is_the_2_0_line() -> None:
     assert htmx.package == "htmx.org"
     assert htmx.version.startswith("2.0."), "htmx 4 is a different API; stay on 2.0.x"
     assert f'version:"{htmx.version}"' in (VENDOR / "htmx.min.js").read_text(encoding="utf-8")
+
+
+def test_idiomorph_is_the_htmx_extension_build() -> None:
+    source = (VENDOR / "idiomorph-ext.min.js").read_text(encoding="utf-8")
+    assert source.startswith("var Idiomorph=")  # a classic script's global
+    assert 'defineExtension("morph"' in source, "the build that registers htmx's extension"
 
 
 def test_d3_geo_and_d3_array_are_umd_builds_for_globals() -> None:

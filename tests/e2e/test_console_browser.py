@@ -14,100 +14,40 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
-from harness import OPENLINE, NodeProcess, pin_all, run_cli, wait_for
+from console_harness import (
+    BROWSER_TESTS,
+    CHROMIUM,
+    LIVE,
+    PASSWORD,
+    PRC,
+    US,
+    World,
+    console_world,
+    signed_in,
+)
+from harness import run_cli, wait_for
 from openline.i18n import gettext
 
-CHROMIUM = Path("/usr/bin/chromium")
-PASSWORD = "correct horse battery staple"
-US, PRC = "us-dod", "prc-mnd"
-LIVE = 20_000  # ms: a change reaches an open console within about a second; CI is slow
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and os.environ.get("CI") != "true",
-        reason="Debian's chromium is not installed (CI installs it and fails without it)",
-    ),
-]
-
-
-@dataclass
-class World:
-    root: Path
-    us: NodeProcess
-    prc: NodeProcess
-    browser: Browser
-
-
-def add_officer(node: NodeProcess, username: str, role: str) -> None:
-    done = subprocess.run(
-        [*OPENLINE, "officer", "add", str(node.dir), username, "--role", role],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    root = tmp_path_factory.mktemp("console")
-    pair = [NodeProcess(root, party, desk_check_seconds=0) for party in (US, PRC)]
-    pin_all(pair)
-    us, prc = pair
-    add_officer(us, "miller", "duty-officer")
-    add_officer(us, "audit", "auditor")
-    add_officer(prc, "zhang", "duty-officer")
-    add_officer(prc, "chen", "duty-officer")
-    add_officer(prc, "li", "duty-officer")  # the throttle test's, so nobody else waits
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
-        try:
-            for node in pair:
-                node.start()
-            yield World(root, us, prc, browser)
-        finally:
-            browser.close()
-            for node in pair:
-                node.stop()
-
-
-def signed_in(world: World, node: NodeProcess, username: str) -> tuple[BrowserContext, Page]:
-    context = world.browser.new_context(accept_downloads=True, timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(node.url + "/console/")
-    expect(page).to_have_url(f"{node.url}/console/login?next=/console/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(node.url + "/console/")
-    expect(page.locator("#live-status")).to_have_class("live on", timeout=LIVE)
-    assert not errors, errors
-    return context, page
+    officers = {
+        US: [("miller", "duty-officer"), ("audit", "auditor")],
+        # li is the throttle test's, so nobody else waits
+        PRC: [("zhang", "duty-officer"), ("chen", "duty-officer"), ("li", "duty-officer")],
+    }
+    with console_world(tmp_path_factory.mktemp("console"), officers) as world:
+        yield world
 
 
 def sent_id(world: World, text: str) -> str:
@@ -142,7 +82,12 @@ def test_a_flash_message_appears_live_on_the_other_console_and_is_acknowledged(
     expect(prc_page.locator("body")).to_have_attribute("data-alarm", "ringing")
     assert prc_page.title().startswith("⚠ FLASH")
 
-    # "a" acknowledges the first FLASH; the banner clears on both sides of the screen.
+    # "a", "a" acknowledges the first FLASH; the banner clears on both sides of the screen.
+    # The first "a" names what would be signed; nothing is signed until the second.
+    prc_page.keyboard.press("a")
+    expect(prc_page.locator("#confirm-ack")).to_be_visible()
+    expect(prc_page.locator("#confirm-ack")).to_contain_text(text)
+    expect(flash).to_be_visible()
     prc_page.keyboard.press("a")
     expect(flash).to_have_count(0, timeout=LIVE)
     expect(prc_page.locator("body")).to_have_attribute("data-alarm", "off")

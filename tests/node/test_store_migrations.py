@@ -45,6 +45,7 @@ def test_a_store_of_an_older_release_is_migrated_forward(tmp_path: Path) -> None
         connection.execute(text("DROP TABLE desk_tallies"))
         connection.execute(text("DROP INDEX notices_by_log_kind_time"))
         connection.execute(text("DROP INDEX notices_by_kind_time"))
+        connection.execute(text("DROP INDEX open_items_by_kind"))  # and 0012's
         connection.execute(text("UPDATE alembic_version SET version_num = '0007'"))
     store.close()
     reopened = Store.open_sqlite(path)
@@ -101,6 +102,7 @@ def test_the_desk_tallies_are_folded_from_the_checks_already_stored(tmp_path: Pa
         connection.execute(text("DROP TABLE desk_tallies"))
         connection.execute(text("DROP INDEX notices_by_log_kind_time"))  # and 0011's
         connection.execute(text("DROP INDEX notices_by_kind_time"))
+        connection.execute(text("DROP INDEX open_items_by_kind"))  # and 0012's
         connection.execute(text("UPDATE alembic_version SET version_num = '0009'"))
     store.close()
     assert sorted(folded) == [

@@ -71,10 +71,17 @@ class FloorItem:
     def flash(self) -> bool:
         return self.precedence == "flash"
 
-    def sort_key(self) -> tuple[int, int, str, str]:
-        # Highest precedence first; within it, the nearest deadline; no deadline last.
+    @property
+    def stale(self) -> bool:
+        """A desk check past its window: answering it now proves less than the live one."""
+        return self.kind == Kind.DESK_CHECK and self.overdue
+
+    def sort_key(self) -> tuple[int, int, int, str, str]:
+        # Highest precedence first; within it, a live desk check before the stale ones,
+        # then the nearest deadline; no deadline last.
         return (
             PRECEDENCE_RANK.get(self.precedence, len(PRECEDENCES)),
+            1 if self.stale else 0,
             0 if self.deadline else 1,
             self.deadline or "",
             self.time,
@@ -86,7 +93,11 @@ class Floor:
     open_items: list[FloorItem]
     open_total: int
     recent: list[FloorItem]
-    flashes: list[FloorItem]  # incoming FLASH traffic not yet acknowledged
+    # What rings: incoming FLASH traffic not yet acknowledged, then the desk checks still
+    # inside their window.
+    flashes: list[FloorItem]
+    # Lines down after their sender failed in this run (not a node that has just started).
+    lines_down: list[dict[str, Any]]
     owed_by_us: list[dict[str, Any]]
     owed_to_us: list[dict[str, Any]]
     owed_totals: tuple[int, int]  # by us, to us: the lists above show at most OWED_SHOWN
@@ -126,9 +137,14 @@ def floor(node: Node, cache: FloorCache | None = None) -> Floor:
         urgent = folds.most_urgent(connection, OPEN_SHOWN)
         total = folds.open_count(connection)
         flash_ids = folds.open_flashes(connection, party, ACKABLE_KINDS, OPEN_SHOWN)
+        # A desk check still inside its window is a person being asked "are you there?"
+        # now: it rings like a FLASH. One past its window is stale and only listed.
+        live_checks = folds.live_open(
+            connection, Kind.DESK_CHECK, party, format_time(now), OPEN_SHOWN
+        )
         wanted = {row.id: row.kind for row in urgent}
-        for flash in flash_ids:
-            wanted.setdefault(flash, "")
+        for ringing in (*flash_ids, *live_checks):
+            wanted.setdefault(ringing, "")
         items = _items_by_id(connection, node, list(wanted), now)
         recent = sorted(
             [
@@ -148,7 +164,9 @@ def floor(node: Node, cache: FloorCache | None = None) -> Floor:
             key=lambda item: item.time,
             reverse=True,
         )
-    open_items = [items[row.id] for row in urgent if row.id in items]
+    open_items = sorted(
+        (items[row.id] for row in urgent if row.id in items), key=FloorItem.sort_key
+    )
     status = reads.status(node)
     alarms = status["alarms"]
     owed_by_us = [alarm for alarm in alarms if alarm["owed_by"] == node.party]
@@ -157,7 +175,13 @@ def floor(node: Node, cache: FloorCache | None = None) -> Floor:
         open_items=open_items,
         open_total=total,
         recent=recent[:RECENT_ITEMS],
-        flashes=[items[i] for i in flash_ids if i in items and items[i].ackable],
+        flashes=[items[i] for i in (*flash_ids, *live_checks) if i in items and items[i].ackable],
+        lines_down=[
+            # The alarm's id names the outage, so that silencing one does not silence the next.
+            peer | {"alarm_id": f"line:{peer['party']}:{peer['down_since'] or 'unseen'}"}
+            for peer in status["peers"]
+            if peer["link"] == "down" and peer["failures"]
+        ],
         owed_by_us=owed_by_us[:OWED_SHOWN],
         owed_to_us=owed_to_us[:OWED_SHOWN],
         owed_totals=(len(owed_by_us), len(owed_to_us)),

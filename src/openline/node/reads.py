@@ -52,6 +52,15 @@ def peer_status(node: Node, party: str, now: datetime) -> dict[str, Any]:
         if node.running and health is not None
         else ("down" if node.running else "node-not-running")
     )
+    last_contact = [
+        moment
+        for moment in (
+            None if health is None else health.last_receipt,
+            None if health is None else health.last_heard,
+            None if last_receipt is None else datetime.fromtimestamp(last_receipt, UTC),
+        )
+        if moment is not None
+    ]
     return {
         "party": party,
         "name": pinned.card.display_name(node.config.default_lang),
@@ -66,6 +75,10 @@ def peer_status(node: Node, party: str, now: datetime) -> dict[str, Any]:
         if last_receipt is None
         else format_time(datetime.fromtimestamp(last_receipt, UTC)),
         "last_error": None if health is None else health.last_error,
+        "failures": 0 if health is None else health.failures,
+        # Down since the last sign of life: a receipt or a batch (None: none since the
+        # link was pinned).
+        "down_since": format_time(max(last_contact)) if state == "down" and last_contact else None,
         "desk": desk,
         "line": combined_line_state(state, desk["state"]),
     }

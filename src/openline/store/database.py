@@ -33,7 +33,7 @@ __all__ = [
     "_stored_entry",
 ]
 
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 """The newest migration's revision (``store/migrations/versions/``); a test holds it to
 Alembic's own head, so a new migration cannot be forgotten here."""
 

@@ -362,6 +362,14 @@ Index(
     open_items.c.time,
     open_items.c.id,
 )
+# The open items of one kind owed by one party, latest deadline first: the floor's alarm
+# reads the desk checks still inside their window, however many stale ones stay open.
+Index(
+    "open_items_by_kind",
+    open_items.c.kind,
+    open_items.c.recipient,
+    open_items.c.sort_deadline,
+)
 # What is owed an acknowledgement, by deadline: the watcher reads it every second, and
 # status counts the overdue ones, ours and theirs, from it alone (hence the recipient).
 Index(

@@ -52,33 +52,73 @@
     });
   }
 
-  /* --- the FLASH alarm --------------------------------------------------------------- */
-  var silenced = {};
+  /* --- the alarm: FLASH traffic, live desk checks, lines down --------------------- */
+  var silenced = {}, notified = {};
   var audio = null, ringing = null;
+  function soundBlocked(blocked) {
+    var banner = document.getElementById("sound-blocked");
+    if (banner) banner.hidden = !blocked;
+  }
   function beep() {
     try {
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
       if (audio.state === "suspended") audio.resume();
+      // A browser that plays nothing until the officer clicks says so by staying suspended:
+      // then a banner says the alarm is silent, and the first click anywhere unblocks it.
+      soundBlocked(audio.state !== "running");
       var tone = audio.createOscillator(), gain = audio.createGain();
       tone.type = "square"; tone.frequency.value = 880;
       gain.gain.setValueAtTime(0.08, audio.currentTime);
       gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.45);
       tone.connect(gain); gain.connect(audio.destination);
       tone.start(); tone.stop(audio.currentTime + 0.5);
-    } catch (e) { /* no audio device: the banner still flashes */ }
+    } catch (e) { soundBlocked(true); /* no audio device: the banner still flashes */ }
   }
+  document.addEventListener("click", function () {
+    if (audio && audio.state === "suspended") {
+      audio.resume().then(function () { soundBlocked(audio.state !== "running"); });
+    }
+  }, true);
   function flashIds() {
     var zone = document.getElementById("flash");
     var ids = zone && zone.dataset.flashIds ? zone.dataset.flashIds.split(" ") : [];
     return ids.filter(Boolean);
+  }
+  var icons = {};
+  function favicon(alarmed) {
+    var link = document.getElementById("favicon");
+    if (!link) return;
+    if (!icons.quiet) icons.quiet = link.href;
+    link.href = alarmed ? link.dataset.alarmIcon : icons.quiet;
+  }
+  // A tab in the background is told by a desktop notification, once per alarm.
+  function notify(zone, loud) {
+    if (!window.Notification || Notification.permission !== "granted") return;
+    if (document.visibilityState !== "hidden") return;
+    loud.forEach(function (id) {
+      if (notified[id]) return;
+      notified[id] = true;
+      var item = zone.querySelector("[data-alarm-id='" + id + "']");
+      var named = item && item.querySelector("[data-what]");
+      var header = item && item.querySelector("header");
+      var text = named ? named.dataset.what : (header ? header.textContent.replace(/\s+/g, " ").trim() : "");
+      try {
+        new Notification((zone.dataset.alarmTitle || "openline") + " · openline", {
+          body: text.slice(0, 200), tag: id, requireInteraction: true
+        });
+      } catch (e) { /* a browser that forbids it here: the title and icon still tell */ }
+    });
   }
   function alarm() {
     var zone = document.getElementById("flash");
     var loud = flashIds().filter(function (id) { return !silenced[id]; });
     if (zone) zone.classList.toggle("ringing", loud.length > 0);
     body.dataset.alarm = loud.length ? "ringing" : (flashIds().length ? "silenced" : "off");
-    var base = document.title.replace(/^⚠ FLASH · /, "");
-    document.title = flashIds().length ? "⚠ FLASH · " + base : base;
+    var base = document.title.replace(/^⚠ [^·]* · /, "");
+    var title = zone && zone.dataset.alarmTitle;
+    document.title = flashIds().length && title ? "⚠ " + title + " · " + base : base;
+    favicon(flashIds().length > 0);
+    if (zone) notify(zone, loud);
     if (loud.length && !ringing) {
       beep();
       ringing = setInterval(function () {
@@ -86,6 +126,7 @@
         else { clearInterval(ringing); ringing = null; }
       }, 2000);
     }
+    if (!flashIds().length) disarm();
   }
   function silence() {
     flashIds().forEach(function (id) { silenced[id] = true; });
@@ -94,14 +135,47 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-silence]")) silence();
   });
+  function askToNotify() {
+    var ask = document.getElementById("ask-notify");
+    if (!window.Notification || !ask) return;
+    ask.hidden = Notification.permission !== "default";
+    ask.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { ask.hidden = true; });
+    });
+  }
+
+  /* --- acknowledging from the keyboard: a signature cannot be undone ---------------- */
+  var armed = null;
+  function disarm() {
+    var hint = document.getElementById("confirm-ack");
+    if (armed) clearTimeout(armed.timer);
+    armed = null;
+    if (hint) hint.hidden = true;
+  }
+  function confirmAck(button) {
+    var hint = document.getElementById("confirm-ack");
+    if (armed && armed.id === button.dataset.ack) {
+      disarm(); button.click(); return;
+    }
+    disarm();
+    // The first "a" names what would be signed; only a second "a" signs it.
+    armed = { id: button.dataset.ack, timer: setTimeout(disarm, 10000) };
+    if (hint) {
+      hint.querySelector("[data-what]").textContent = button.dataset.what || "";
+      hint.hidden = false;
+    }
+  }
 
   /* --- live updates ------------------------------------------------------------------ */
+  // A live view is morphed in place, never replaced: the element an officer is on (a link,
+  // the Acknowledge button, a half-typed field) stays focused with its value, so no update
+  // has to wait for focus to move, and a FLASH never does.
+  if (window.Idiomorph) window.Idiomorph.defaults.ignoreActiveValue = true;
   function refresh() {
     document.querySelectorAll("[data-live-url]").forEach(function (el) {
-      if (el.contains(document.activeElement) && document.activeElement.tagName !== "BUTTON") return;
       // Marked as the page's own refresh: it does not keep an idle session alive.
       if (window.htmx) window.htmx.ajax("GET", el.dataset.liveUrl, {
-        target: el, swap: "innerHTML", headers: { "X-Openline-Background": "1" }
+        target: el, swap: "morph:innerHTML", headers: { "X-Openline-Background": "1" }
       });
     });
     if (window.openlineMap && document.getElementById("map")) window.openlineMap.refresh();
@@ -139,7 +213,9 @@
     var key = event.key;
     if (key === "a") {
       var button = document.querySelector("#flash button.ack") || document.querySelector("button.ack");
-      if (button) { event.preventDefault(); button.click(); }
+      if (button) { event.preventDefault(); confirmAck(button); }
+    } else if (key === "Escape") {
+      disarm();
     } else if (key === "s") {
       silence();
     } else if (key === "?") {
@@ -215,7 +291,7 @@
     });
     var verifyButton = document.getElementById("verify-now");
     if (verifyButton) verifyButton.addEventListener("click", function () { verify(verifyButton); });
-    localTimes(document); countdowns(); alarm(); live();
+    localTimes(document); countdowns(); alarm(); live(); askToNotify();
     setInterval(countdowns, 1000);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -104,3 +104,21 @@ def open_flashes(connection: Connection, party: str, kinds: Sequence[str], limit
         .limit(limit)
     )
     return [row.id for row in rows]
+
+
+def live_open(connection: Connection, kind: str, recipient: str, now: str, limit: int) -> list[str]:
+    """Ids of open items of ``kind`` that ``recipient`` owes and whose deadline has not
+    passed, the latest deadline (the newest) first."""
+    table = open_items
+    rows = connection.execute(
+        select(table.c.id)
+        .where(
+            table.c.kind == kind,
+            table.c.recipient == recipient,
+            table.c.sort_deadline > now,
+            table.c.sort_deadline != NO_DEADLINE,
+        )
+        .order_by(table.c.sort_deadline.desc())
+        .limit(limit)
+    )
+    return [row.id for row in rows]
