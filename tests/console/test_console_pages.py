@@ -786,3 +786,22 @@ def test_a_refused_page_is_an_error_page_naming_the_code(
     assert refused.status_code == status, refused.text
     assert error_code(refused) == code
     assert one(refused.text, "body").attrs["data-csrf"]  # still the officer's frame
+
+
+def test_an_item_page_shows_the_whole_text_and_an_unknown_one_is_404(
+    pair: tuple[Node, Node, Any],
+) -> None:
+    us, prc, _ = pair
+    text = "A long line. " * 20
+    (sent,) = send_messages(us, [PRC], [NewMessage(text, "routine")])
+    exchange(us, prc)
+    desk = officer(us, "miller")
+
+    page = desk.get(f"/console/items/{sent.id}")
+
+    assert page.status_code == 200
+    assert one(page.text, "dd", **{"class": "free"}).text.strip() == text.strip()
+    assert one(page.text, "a", data_proof="delivery").attrs["href"].endswith(sent.id)
+    missing = desk.get(f"/console/items/{'0' * 64}")
+    assert missing.status_code == 404
+    assert "unknown-entry" in missing.text or "no entry" in missing.text

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from openline.core.entry import Entry
-from openline.core.kinds import KINDS, Kind, kinds_of_fold, subject_of
+from openline.core.kinds import KINDS, Kind, kinds_of_fold, subject_of, type_field_of
 from openline.core.notices import NoticeView
 from openline.core.notify import geometry_to_geojson
 from openline.core.paging import Page
@@ -66,6 +66,8 @@ class FloorItem:
     overdue: bool
     ackable: bool  # an officer here can acknowledge it now
     answerable: bool  # a request this party owes an answer to
+    # The label group the subject is a code of (an incident's category), if it is one.
+    subject_group: str | None = None
 
     @property
     def flash(self) -> bool:
@@ -212,6 +214,12 @@ def live_stamp(node: Node) -> str:
     return f"{node.revision}|{alarms}|{links}"
 
 
+def floor_items(node: Node, ids: Sequence[str]) -> dict[str, FloorItem]:
+    """The floor's items of ``ids``, open or closed, as the floor would show them."""
+    with node.store.read() as connection:
+        return _items_by_id(connection, node, ids, node.clock())
+
+
 def _items_by_id(
     connection: Any, node: Node, wanted: Sequence[str], now: datetime
 ) -> dict[str, FloorItem]:
@@ -251,13 +259,15 @@ def _notice_item(view: NoticeView, party: str, now: datetime) -> FloorItem:
     incoming = view.recipient == party
     state = view.state(now)
     body = view.body
+    subject, typed = subject_of(view.kind, body), type_field_of(view.kind)
     return FloorItem(
         id=view.id,
         kind=view.kind,
         direction="in" if incoming else "out",
         counterpart=view.sender if incoming else view.recipient,
         precedence=str(body.get("precedence", "immediate")),
-        subject=subject_of(view.kind, body),
+        subject=subject,
+        subject_group=typed if typed is not None and body.get(typed) == subject else None,
         lang=body.get("lang") if isinstance(body.get("lang"), str) else None,
         time=view.time,
         deadline=view.due,

@@ -35,6 +35,16 @@ async def counterpart(
     return console.show(signed, "peer.html", title_key="counterparts", **context)
 
 
+@router.get("/items/{entry_id}")
+async def item(console: CurrentConsole, request: Request, entry_id: str) -> Response:
+    """One item in full: its text in the reader's language, its refs, answer and proofs."""
+    signed = await console.signed(request)
+    from openline.console.item import item_page
+
+    page = await run_sync(item_page, console.node, entry_id, signed.lang)
+    return console.show(signed, "item.html", item=page, title_key="item")
+
+
 @router.get("/transcript")
 async def transcript(
     console: CurrentConsole, request: Request, peer: str | None = None, before: str | None = None
