@@ -93,12 +93,30 @@ MUTATING: dict[str, tuple[str, tuple[str, ...], str]] = {
     ),
     "POST /console/compose/{form}": (
         "compose",
-        ("SendMessage", "NewRequest", "Notify", "SendCatalogueMessage"),
+        (
+            "SendMessage",
+            "NewRequest",
+            "Notify",
+            "ReportIncident",
+            "Explain",
+            "DeskCheck",
+            "SendCatalogueMessage",
+        ),
         "send; then the form's command",
     ),
     "POST /console/requests/{request_id}/respond": (
         "answer-request",
         ("Respond",),
+        "send; the request's level",
+    ),
+    "POST /console/requests/{request_id}/update": (
+        "update-request",
+        ("UpdateRequest",),
+        "send; the request's level",
+    ),
+    "POST /console/requests/{request_id}/read": (
+        "read-request",
+        ("ReadReceipt",),
         "send; the request's level",
     ),
     "POST /console/verify": ("verify", (), "read"),

@@ -25,8 +25,8 @@ from openline.node.errors import CommandError
 # without a zone; every time field on the console is labelled UTC, so it gets a Z.
 TIME_FIELDS = frozenset({"respond_by", "start", "end", "until", "time"})
 INTEGER_FIELDS = frozenset({"ack_within_minutes", "slot", "within_hours", "distance_m"})
-LIST_FIELDS = frozenset({"to", "participants"})
-LINE_LIST_FIELDS = frozenset({"conditions"})
+LIST_FIELDS = frozenset({"to", "participants", "own_units", "other_units"})
+LINE_LIST_FIELDS = frozenset({"conditions", "refs"})
 JSON_FIELDS = frozenset({"area", "position"})
 M = TypeVar("M", bound=BaseModel)
 _NUMBERED = re.compile(r"\A\d+\Z")

@@ -1,5 +1,6 @@
-"""The compose forms: a hotline message, a contact request, a notification, a catalogue
-message. A form's one-time token is its idempotency key."""
+"""The compose forms: a hotline message, a contact request, an activity notification, an
+incident report, a request for explanation, a desk check, a catalogue message. A form's
+one-time token is its idempotency key."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from openline.console.forms import (
 )
 from openline.console.state import Console, CurrentConsole
 from openline.core.contact import FORMATS, LEVELS
-from openline.core.notify import ACTIVITIES
+from openline.core.notify import ACTIVITIES, CATEGORIES, DOMAINS
 from openline.core.precedence import PRECEDENCES
 from openline.i18n import SUPPORTED_LANGUAGES
 from openline.node.catalogues import SendCatalogueMessage
@@ -35,13 +36,23 @@ from openline.node.commands import Actor, Command, execute
 from openline.node.errors import CommandError
 from openline.node.hotline import SendMessage
 from openline.node.idempotency import Attempt, Done, fingerprint, officer_actor, parse_key
-from openline.node.notices import Notify
-from openline.node.request_commands import NewRequest
+from openline.node.notices import DeskCheck, Notify, ReportIncident
+from openline.node.request_commands import Explain, NewRequest
 
 router = APIRouter()
 
 
-COMPOSE_FORMS = ("message", "request", "notification", "catalogue")
+# Each form, the command it runs (the catalogue message is typed by its catalogue), and
+# whether its body names one recipient (a radio button) rather than a list.
+FORM_COMMANDS: dict[str, tuple[type[Command], bool]] = {
+    "message": (SendMessage, False),
+    "request": (NewRequest, True),
+    "notification": (Notify, False),
+    "incident": (ReportIncident, False),
+    "explain": (Explain, True),
+    "desk-check": (DeskCheck, False),
+}
+COMPOSE_FORMS = (*FORM_COMMANDS, "catalogue")
 
 
 def compose_context(console: Console, signed: Signed, form: str, **extra: Any) -> dict[str, Any]:
@@ -54,6 +65,8 @@ def compose_context(console: Console, signed: Signed, form: str, **extra: Any) -
         "formats": FORMATS,
         "levels": LEVELS,
         "activities": ACTIVITIES,
+        "categories": CATEGORIES,
+        "domains": DOMAINS,
         "languages_all": SUPPORTED_LANGUAGES,
         "values": {},
         "errors": {},
@@ -87,6 +100,8 @@ async def compose(console: CurrentConsole, request: Request, form: str) -> Respo
     query = request.query_params
     values: dict[str, Any] = {k: query[k] for k in ("catalogue", "code", "lang") if k in query}
     values["to"] = query.getlist("to")
+    if query.getlist("refs"):  # "ask for an explanation" of an item: what it is about
+        values["refs"] = "\n".join(query.getlist("refs"))
     context = await run_sync(lambda: compose_context(console, signed, form, values=values))
     if form == "catalogue":
         context |= await run_sync(catalogue_message_spec, console, values)
@@ -116,7 +131,11 @@ def catalogue_message_spec(console: Console, values: dict[str, Any]) -> dict[str
 
 @router.post(
     "/compose/{form}",
-    openapi_extra=bound("compose", SendMessage, NewRequest, Notify, SendCatalogueMessage),
+    openapi_extra=bound(
+        "compose",
+        *(command for command, _one in FORM_COMMANDS.values()),
+        SendCatalogueMessage,
+    ),
 )
 async def send(console: CurrentConsole, request: Request, form: str) -> Response:
     signed, fields = await console.posted(request)
@@ -180,21 +199,15 @@ async def send_form(
         done: Done = await run_sync(execute, console.node, command, Actor(signed.officer), attempt)
         return done
 
-    if form == "message":
+    if form in FORM_COMMANDS:
+        command, one = FORM_COMMANDS[form]
         body = body_from_form(fields)
-        sending = validated(SendMessage, body)
-        done = await executed(sending)
-        return [_sent(entry) for entry in done.entries], done.replayed
-    if form == "request":
-        body = one_recipient(body_from_form(fields))
-        done = await executed(validated(NewRequest, body))
-        return [_sent(entry) for entry in done.entries], done.replayed
-    if form == "notification":
-        body = body_from_form(fields)
-        notification = validated(Notify, body)
-        done = await executed(notification)
-        late = bool(console.node.notices.sent(done.entries).get("late_if_delivered_now"))
-        return [_sent(entry) | {"late": late} for entry in done.entries], done.replayed
+        done = await executed(validated(command, one_recipient(body) if one else body))
+        sent = [_sent(entry) for entry in done.entries]
+        if form == "notification":
+            late = bool(console.node.notices.sent(done.entries).get("late_if_delivered_now"))
+            sent = [entry | {"late": late} for entry in sent]
+        return sent, done.replayed
     # a catalogue message: its parameters are typed by the catalogue's own declaration
     done = await send_catalogue_message(console, signed, fields, executed)
     return [_sent(entry) for entry in done.entries], done.replayed

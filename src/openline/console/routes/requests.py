@@ -25,9 +25,9 @@ from openline.console.forms import (
 from openline.console.state import Console, CurrentConsole
 from openline.core.contact import FORMATS, LEVELS
 from openline.core.roles import Action
-from openline.node.commands import Actor, execute
+from openline.node.commands import Actor, Command, execute
 from openline.node.errors import CommandError
-from openline.node.request_commands import Respond
+from openline.node.request_commands import ReadReceipt, Respond, UpdateRequest
 
 router = APIRouter()
 
@@ -82,6 +82,7 @@ async def request_view(
         errors={} if errors is None else errors.fields,
         general=[] if errors is None else errors.general,
         error_code=None if errors is None else errors.code,
+        formats=FORMATS,
         title_key="requests",
     )
 
@@ -93,13 +94,29 @@ async def request_page(console: CurrentConsole, request: Request, request_id: st
 
 @router.post("/requests/{request_id}/respond", openapi_extra=bound("answer-request", Respond))
 async def respond(console: CurrentConsole, request: Request, request_id: str) -> Response:
+    return await acted(console, request, request_id, Respond)
+
+
+@router.post("/requests/{request_id}/update", openapi_extra=bound("update-request", UpdateRequest))
+async def update(console: CurrentConsole, request: Request, request_id: str) -> Response:
+    return await acted(console, request, request_id, UpdateRequest)
+
+
+@router.post("/requests/{request_id}/read", openapi_extra=bound("read-request", ReadReceipt))
+async def read(console: CurrentConsole, request: Request, request_id: str) -> Response:
+    return await acted(console, request, request_id, ReadReceipt)
+
+
+async def acted(
+    console: Console, request: Request, request_id: str, command: type[Command]
+) -> Response:
+    """Run the form as ``command`` on the request ``request_id``, then show the request;
+    a mistake is shown beside its field, on the request's page."""
     signed, fields = await console.posted(request)
-    await run_sync(
-        console.node.contacts.view, request_id
-    )  # 404 unknown-request before anything else
+    await run_sync(console.node.contacts.view, request_id)  # 404 unknown-request first
     try:
-        answer = validated(Respond, body_from_form(fields) | {"request_id": request_id})
-        await run_sync(execute, console.node, answer, Actor(signed.officer), None)
+        chosen = validated(command, body_from_form(fields) | {"request_id": request_id})
+        await run_sync(execute, console.node, chosen, Actor(signed.officer), None)
     except FormErrors as errors:
         placed = shown_beside(errors, [name for name, _value in fields])
         return await request_view(console, signed, request_id, 422, form_values(fields), placed)
