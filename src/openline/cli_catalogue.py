@@ -249,5 +249,8 @@ def send(
     if as_json:
         print_json(result)
         return
-    out.print(escape(f"[{shown_lang}] {result['rendered'][shown_lang]}"), highlight=False)
+    from openline.cli_table import shown_lines
+
+    shown = shown_lines(f"[{shown_lang}] {result['rendered'][shown_lang]}")
+    out.print(escape(shown), highlight=False)
     out.print(f"sent: to {result['to']} seq {result['seq']} id {result['id']}")

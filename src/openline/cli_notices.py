@@ -339,4 +339,7 @@ def render(
     if json_out:
         print_json(result)
         return
-    out.print(result["text"], markup=False, highlight=False)
+    from openline.cli_table import shown_lines
+
+    # What a peer wrote, with its controls and reordering characters made visible.
+    out.print(shown_lines(result["text"]), markup=False, highlight=False)

@@ -15,13 +15,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from openline.core.display import BIDI_CONTROLS
+
 GAP = "  "
 REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
 # Characters that move the cursor or reorder what follows: controls, line and paragraph
 # separators, and the bidirectional overrides and isolates that can make a line read as
 # other than it is. Joiners (U+200C, U+200D) stay: scripts need them.
 UNSHOWN_CATEGORIES = frozenset(("Cc", "Zl", "Zp"))
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def shown_text(text: str) -> str:
@@ -30,6 +31,11 @@ def shown_text(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(_shown_char(char) for char in text)
+
+
+def shown_lines(text: str) -> str:
+    """:func:`shown_text` of each line, its line breaks kept: a rendering of several lines."""
+    return "\n".join(shown_text(line) for line in text.split("\n"))
 
 
 def _shown_char(char: str) -> str:

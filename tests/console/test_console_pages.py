@@ -805,3 +805,29 @@ def test_an_item_page_shows_the_whole_text_and_an_unknown_one_is_404(
     missing = desk.get(f"/console/items/{'0' * 64}")
     assert missing.status_code == 404
     assert "unknown-entry" in missing.text or "no entry" in missing.text
+
+
+def test_a_peers_reordering_and_control_characters_are_shown_not_obeyed(
+    pair: tuple[Node, Node, Any],
+) -> None:
+    us, prc, _ = pair
+    # Control characters never get this far (the core refuses them in every text field);
+    # the bidirectional ones are valid text, and must not reorder what an officer reads.
+    hostile = "test\u202eevil\u2066 end"
+    (sent,) = send_messages(us, [PRC], [NewMessage(hostile, "flash")])
+    exchange(us, prc)
+    desk = officer(prc, "zhang")
+
+    for path in ("/console/", f"/console/items/{sent.id}", f"/console/transcript?peer={US}"):
+        page = desk.get(path)
+        assert page.status_code == 200, path
+        assert "\u202e" not in page.text, path
+        assert "\u2066" not in page.text, path
+        assert "test[U+202E]evil[U+2066] end" in page.text, path
+    floor = desk.get("/console/")
+    isolated = [
+        element
+        for element in find(floor.text, "bdi", dir="auto")
+        if "test[U+202E]evil" in element.text
+    ]
+    assert isolated  # in an element of its own direction, not the page's

@@ -132,3 +132,15 @@ def test_an_item_opens_in_full_in_the_readers_language(world: World, tmp_path: P
     expect(facts).to_contain_text(category)
     expect(facts).to_contain_text(zh("Position"))
     expect(facts).not_to_contain_text("unsafe-intercept")
+
+
+def test_a_peers_reordering_characters_are_shown_by_the_cli_too(world: World) -> None:
+    (entry,) = world.us.send_batch([PRC], ["test\u202eevil"])
+    wait_for(
+        lambda: any(row["id"] == entry["id"] for row in world.prc.log(US)),
+        30,
+        "the message at prc-mnd",
+    )
+    shown = world.prc.cli("render", entry["id"], "--lang", "en", check=True).stdout
+    assert "\u202e" not in shown
+    assert "test\N{REPLACEMENT CHARACTER}evil" in shown  # there, and in the order written

@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from openline.core.display import defused
 from openline.core.timefmt import parse_time
 from openline.i18n import (
     LANGUAGE_NAMES,
@@ -30,6 +31,9 @@ def environment(lang: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Every value a page shows, a peer's text among them, with its reordering and
+        # control characters made visible (the page's own markup is left as it is).
+        finalize=_defused,
     )
     env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them
     catalog = translations(lang)
@@ -46,8 +50,21 @@ def environment(lang: str) -> Environment:
         number=lambda value: format_number(int(value), lang),
         duration=lambda seconds: format_duration(int(seconds), lang),
         short=short_id,
+        peer=peer_text,
     )
     return env
+
+
+def _defused(value: object) -> object:
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return defused(value)
+    return value
+
+
+def peer_text(value: object) -> Markup:
+    """What a peer wrote, isolated from the page around it: its direction is its own
+    (``dir=auto``), so a right-to-left run cannot pull the page's text into it."""
+    return Markup('<bdi dir="auto">{}</bdi>').format(defused(str(value)))
 
 
 def _label(value: object, group: str, lang: str) -> str:
