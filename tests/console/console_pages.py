@@ -250,8 +250,10 @@ def notification_form(csrf: str, to: list[str], **changes: str) -> dict[str, str
         "precedence": "priority",
         "title": "Live-fire exercise",
         "participants": US,
-        "start": "2026-12-01T08:00",  # the pair's clock reads 2026-11-29T08:00Z
-        "end": "2026-12-01T20:00",
+        # The pair's clock reads 2026-11-29T08:00Z: 21 days' notice, more than the 14 an
+        # exercise needs (a late one asks to be confirmed).
+        "start": "2026-12-20T08:00",
+        "end": "2026-12-20T20:00",
         "area": json.dumps({"type": "Polygon", "coordinates": SQUARE}),
         "contact_channel": "Hotline, or VHF 16",
         "ack_within_minutes": "",

@@ -20,9 +20,11 @@ from console_pages import (
     US,
     Console,
     entries,
+    error_code,
     exchange,
     find,
     minute,
+    notification_form,
     officer,
     one,
     request_form,
@@ -114,6 +116,13 @@ def test_a_decline_with_conditions_shows_on_both_sides(
             if li.within(one(page.text, "ul", id="conditions"))
         ]
         assert listed == ["Raise it at the defence talks", "Send the agenda first"]
+        board = desk.get("/console/requests")
+        card = one(board.text, "article", id=f"request-{request_id}")
+        reason = [p for p in find(board.text, "p", **{"class": "reason"}) if p.within(card)]
+        assert len(reason) == 1
+        assert "Not at this level" in reason[0].text
+        shown = [li.text.strip() for li in find(board.text, "li") if li.within(card)]
+        assert shown == ["Raise it at the defence talks", "Send the agenda first"]
 
 
 def test_a_read_receipt_is_sent_from_the_request_page(
@@ -260,3 +269,68 @@ def test_a_desk_check_is_sent_from_the_console(pair: tuple[Node, Node, FakeClock
     assert sent.status_code == 201, sent.text
     (check,) = [e for e in entries(us, US, PRC) if e.kind == "desk.check"]
     assert check.body["officer"] == "miller"
+
+
+def test_the_request_form_offers_only_the_levels_the_role_may_use(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, _prc, _clock = pair
+    duty = officer(us, "miller").get("/console/compose/request")
+    approver = officer(us, "harris", "approver").get("/console/compose/request")
+    assert not find(duty.text, "option", value="minister")
+    assert one(duty.text, "option", value="working")
+    assert one(approver.text, "option", value="minister")
+
+
+def test_a_meeting_without_a_location_is_refused_beside_the_location(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, _prc, clock = pair
+    miller = officer(us, "miller")
+    before = len(entries(us, US, PRC))
+    form = request_form(miller.csrf(), clock(), format="meeting", location="")  # left empty
+    refused = miller.post("/console/compose/request", data=form)
+    assert refused.status_code == 422
+    assert "meeting" in one(refused.text, "p", id="err-location").text
+    assert len(entries(us, US, PRC)) == before
+    unnamed = miller.post(
+        "/console/compose/request",
+        data=request_form(miller.csrf(), clock(), format="dialogue", series=""),
+    )
+    assert unnamed.status_code == 422
+    assert "series" in one(unnamed.text, "p", id="err-series").text
+    for changes in (
+        {"format": "meeting", "location": "Beijing"},
+        {"format": "dialogue", "series": "MMCA 2027"},
+    ):
+        accepted = miller.post(
+            "/console/compose/request", data=request_form(miller.csrf(), clock(), **changes)
+        )
+        assert accepted.status_code == 201, error_code(accepted)
+    requests = [e.body for e in entries(us, US, PRC) if e.kind == "contact.request"]
+    assert [(r.get("location"), r.get("series")) for r in requests] == [
+        ("Beijing", None),
+        (None, "MMCA 2027"),
+    ]
+
+
+def test_a_late_notification_is_asked_to_be_confirmed_and_its_forces_are_sent(
+    pair: tuple[Node, Node, FakeClock],
+) -> None:
+    us, _prc, _clock = pair
+    miller = officer(us, "miller")
+    soon = notification_form(
+        miller.csrf(), [PRC], start="2026-11-30T08:00", end="2026-11-30T20:00"
+    )  # a day's notice for an exercise, which needs 14
+    soon |= {"forces.ships": "3", "forces.aircraft": "12", "forces.personnel": ""}
+    before = len(entries(us, US, PRC))
+    asked = miller.post("/console/compose/notification", data=soon)
+    assert asked.status_code == 422
+    assert "late" in one(asked.text, "p", id="err-start").text  # beside the start
+    assert one(asked.text, "label", id="send-late")
+    assert len(entries(us, US, PRC)) == before  # nothing signed until confirmed
+    confirmed = miller.post("/console/compose/notification", data=soon | {"send_late": "yes"})
+    assert confirmed.status_code == 201, error_code(confirmed)
+    (notice,) = [e for e in entries(us, US, PRC) if e.kind == "notify.activity"]
+    assert notice.body["forces"] == {"ships": 3, "aircraft": 12}
+    assert "send_late" not in notice.body

@@ -563,7 +563,7 @@ def test_a_valid_notification_is_one_entry_per_recipient(
     for entry in notices:
         assert entry.kind == "notify.activity"
         assert entry.body["title"] == "Live-fire exercise"
-        assert parse_time(entry.body["start"]) == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+        assert parse_time(entry.body["start"]) == datetime(2026, 12, 20, 8, 0, tzinfo=UTC)
         assert entry.body["officer"] == "miller"
         assert entry.id[:12] in one(sent.text, id="sent").text
 

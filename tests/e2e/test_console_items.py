@@ -14,7 +14,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from console_harness import BROWSER_TESTS, LIVE, PRC, US, World, console_world, signed_in
+from console_harness import (
+    BROWSER_TESTS,
+    LIVE,
+    PASSWORD,
+    PRC,
+    US,
+    World,
+    console_world,
+    signed_in,
+)
 from harness import run_cli, wait_for
 from openline.i18n import gettext, label
 
@@ -144,3 +153,25 @@ def test_a_peers_reordering_characters_are_shown_by_the_cli_too(world: World) ->
     shown = world.prc.cli("render", entry["id"], "--lang", "en", check=True).stdout
     assert "\u202e" not in shown
     assert "test\N{REPLACEMENT CHARACTER}evil" in shown  # there, and in the order written
+
+
+def test_at_a_phones_width_the_floor_is_a_list_of_cards(world: World) -> None:
+    world.us.send_batch([PRC], [f"Phone check {datetime.now(UTC).isoformat()}"])
+    context = world.browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(world.prc.url + "/console/login?next=/console/")
+        page.fill("#username", "zhang")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        row = page.locator("#floor table.traffic tbody tr[data-id]").first
+        expect(row).to_be_visible(timeout=LIVE)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert row.evaluate("el => getComputedStyle(el).display") == "block"
+        subject = row.locator("td.subject")
+        box = subject.bounding_box()
+        assert box is not None
+        assert box["width"] > 390 / 2  # a line of text, not a letter a line
+        assert subject.evaluate("el => getComputedStyle(el, '::before').content") != "none"
+    finally:
+        context.close()

@@ -18,13 +18,16 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from openline.core.errors import EncodingError
+from openline.core.notify import FORCES
 from openline.core.timefmt import format_time, parse_user_time
 from openline.node.errors import CommandError
 
 # Fields that hold a moment. A browser's datetime-local input sends "2026-11-30T08:00"
 # without a zone; every time field on the console is labelled UTC, so it gets a Z.
 TIME_FIELDS = frozenset({"respond_by", "start", "end", "until", "time"})
-INTEGER_FIELDS = frozenset({"ack_within_minutes", "slot", "within_hours", "distance_m"})
+INTEGER_FIELDS = frozenset(
+    {"ack_within_minutes", "slot", "within_hours", "distance_m", *FORCES}  # forces.ships
+)
 LIST_FIELDS = frozenset({"to", "participants", "own_units", "other_units"})
 LINE_LIST_FIELDS = frozenset({"conditions", "refs"})
 JSON_FIELDS = frozenset({"area", "position"})

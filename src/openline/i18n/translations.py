@@ -416,3 +416,16 @@ def format_list(items: Sequence[str], lang: str) -> str:
     """Items joined as a list in ``lang``: "a, b and c", "a、b和c", "a, b и c"."""
     check_language(lang)
     return lists.format_list(items, locale=_LOCALES[lang])
+
+
+def late_notice_warning(lead_seconds: int, minimum_seconds: int, lang: str) -> str:
+    """What an officer is asked before signing a notification that would arrive late."""
+    _ = gettext(lang)
+    text = _(
+        "It starts in %(lead)s, less than the %(minimum)s of notice agreed for this "
+        "activity: it will show as late on both sides. Tick “Send although late” to sign it."
+    )
+    return text % {
+        "lead": format_duration(max(0, lead_seconds), lang),
+        "minimum": format_duration(minimum_seconds, lang),
+    }

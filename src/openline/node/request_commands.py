@@ -92,6 +92,18 @@ class NewRequest(Command):
             raise invalid(
                 f"respond-by {format_time(self.respond_by)} is not in the future", "respond-by-past"
             )
+        # The core's rule (and its code), named by its field before anything is signed: a
+        # form shows it beside the location or series field.
+        if self.format == "meeting" and self.location is None:
+            raise invalid("location: a meeting must name where it is held", "invalid-body")
+        if self.format in ("phone-call", "video-call") and self.location is not None:
+            raise invalid(f"location: a {self.format} has no location", "invalid-body")
+        if self.format == "dialogue" and self.series is None:
+            raise invalid(
+                "series: a dialogue must name the series it is a round of", "invalid-body"
+            )
+        if self.format != "dialogue" and self.series is not None:
+            raise invalid("series: only a dialogue belongs to a series", "invalid-body")
         body: dict[str, Any] = {
             "format": self.format,
             "level": self.level,

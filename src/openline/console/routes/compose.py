@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from anyio.to_thread import run_sync
@@ -28,7 +29,7 @@ from openline.console.forms import (
 )
 from openline.console.state import Console, CurrentConsole
 from openline.core.contact import FORMATS, LEVELS
-from openline.core.notify import ACTIVITIES, CATEGORIES, DOMAINS
+from openline.core.notify import ACTIVITIES, CATEGORIES, DOMAINS, FORCES
 from openline.core.precedence import PRECEDENCES
 from openline.i18n import SUPPORTED_LANGUAGES
 from openline.node.catalogues import SendCatalogueMessage
@@ -66,6 +67,7 @@ def compose_context(console: Console, signed: Signed, form: str, **extra: Any) -
         "levels": LEVELS,
         "activities": ACTIVITIES,
         "categories": CATEGORIES,
+        "forces": FORCES,
         "domains": DOMAINS,
         "languages_all": SUPPORTED_LANGUAGES,
         "values": {},
@@ -201,7 +203,11 @@ async def send_form(
 
     if form in FORM_COMMANDS:
         command, one = FORM_COMMANDS[form]
-        body = body_from_form(fields)
+        body = body_from_form(fields, skip=("send_late",))
+        if form == "notification" and not dict(fields).get("send_late"):
+            warning = await run_sync(late_notice, console, signed.lang, body)
+            if warning is not None:
+                raise FormErrors(fields={"start": warning}, code="late-notice")
         done = await executed(validated(command, one_recipient(body) if one else body))
         sent = [_sent(entry) for entry in done.entries]
         if form == "notification":
@@ -236,6 +242,30 @@ async def send_catalogue_message(
         body.pop("lang", None)
     message = validated(SendCatalogueMessage, body)
     return await executed(message)
+
+
+ZERO = timedelta(0)
+
+
+def late_notice(console: Console, lang: str, body: dict[str, Any]) -> str | None:
+    """Why an activity would be notified late, were it sent now (None when it would not, or
+    when the form is wrong in a way the command names): asked before signing, since a late
+    notification stays late on both sides' records."""
+    from openline.core.notify import is_late
+    from openline.i18n.translations import late_notice_warning
+
+    try:  # only a notification that would be signed as it stands is worth the question
+        notification = validated(Notify, body)
+        notification.body(console.node, "0" * 32)
+    except (FormErrors, CommandError):
+        return None  # the command names what is wrong when the form is sent
+    activity, start = notification.activity, notification.start
+    lead = start - console.node.clock()
+    minimums = console.node.config.minimum_lead_times()
+    if not is_late(activity, lead, minimums):
+        return None
+    minimum = minimums.get(activity, ZERO)
+    return late_notice_warning(int(lead.total_seconds()), int(minimum.total_seconds()), lang)
 
 
 def _attempt(signed: Signed, form: str, fields: list[tuple[str, str]]) -> Attempt | None:

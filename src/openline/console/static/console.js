@@ -289,6 +289,19 @@
         if (button) setTimeout(function () { button.disabled = true; }, 0);
       });
     });
+    // A field that a choice makes required (a meeting's location) says so as it is chosen.
+    document.querySelectorAll("[data-required-for]").forEach(function (field) {
+      var form = field.closest("form"), format = form && form.querySelector("[name=format]");
+      var input = field.querySelector("input, textarea, select");
+      var mark = field.querySelector("[data-when-required]");
+      function sync() {
+        var needed = !!format && format.value === field.dataset.requiredFor;
+        if (input) input.required = needed;
+        if (mark) mark.hidden = !needed;
+      }
+      if (format) format.addEventListener("change", sync);
+      sync();
+    });
     var verifyButton = document.getElementById("verify-now");
     if (verifyButton) verifyButton.addEventListener("click", function () { verify(verifyButton); });
     localTimes(document); countdowns(); alarm(); live(); askToNotify();
