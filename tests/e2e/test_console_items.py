@@ -175,3 +175,19 @@ def test_at_a_phones_width_the_floor_is_a_list_of_cards(world: World) -> None:
         assert subject.evaluate("el => getComputedStyle(el, '::before').content") != "none"
     finally:
         context.close()
+
+
+def test_a_utc_time_is_echoed_in_local_time_and_a_printout_has_no_controls(
+    world: World,
+) -> None:
+    _context, page = signed_in(world, world.us, "miller")  # in Asia/Shanghai, UTC+8
+    page.goto(world.us.url + "/console/compose/request")
+    page.fill("#f-respond_by", "2026-12-24T10:00")
+    echo = page.locator("#f-respond_by + .echo")
+    expect(echo).to_contain_text("2026-12-24 10:00")
+    expect(echo).to_contain_text("6:00")  # 18:00 in Shanghai, however the locale writes it
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()
+    assert not page.locator("form.compose button[type=submit]").is_visible()
+    page.goto(world.us.url + "/console/")
+    assert page.locator("main h2").first.is_visible()  # the record itself prints

@@ -289,6 +289,21 @@
         if (button) setTimeout(function () { button.disabled = true; }, 0);
       });
     });
+    // A time typed in UTC is echoed as the officer's own local time too, as it is typed.
+    document.querySelectorAll("input[type=datetime-local]").forEach(function (input) {
+      var echo = document.createElement("span");
+      echo.className = "echo";
+      echo.setAttribute("aria-live", "polite");
+      input.insertAdjacentElement("afterend", echo);
+      function show() {
+        var moment = new Date(input.value + "Z");
+        echo.textContent = !input.value || isNaN(moment) || !localFormat ? ""
+          : "UTC " + input.value.replace("T", " ") + " = " + localFormat.format(moment) +
+            " (" + (body.dataset.tLocal || "local") + ")";
+      }
+      input.addEventListener("input", show);
+      show();
+    });
     // A field that a choice makes required (a meeting's location) says so as it is chosen.
     document.querySelectorAll("[data-required-for]").forEach(function (field) {
       var form = field.closest("form"), format = form && form.querySelector("[name=format]");
