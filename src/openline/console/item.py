@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from openline.console.views import floor_items
 from openline.core.entry import Entry
 from openline.core.kinds import PROVABLE_DEADLINES, Kind
 from openline.core.requests import REQUEST_KINDS
@@ -36,8 +37,6 @@ class ItemPage:
 
 def item_page(node: Node, entry_id: str, lang: str) -> ItemPage:
     """The page of entry ``entry_id``, for a reader of ``lang`` (404 for an unknown id)."""
-    from openline.console.views import floor_items
-
     stored = node.store.entry_by_id(entry_id)
     if stored is None:
         raise CommandError(f"no entry {entry_id}", code="unknown-entry", status=404)
@@ -50,18 +49,15 @@ def item_page(node: Node, entry_id: str, lang: str) -> ItemPage:
         refs.append({"id": ref, "kind": None if target is None else target.kind})
     delivered_at, answer_id = _delivery_and_answer(node, entry)
     item = floor_items(node, [entry.id]).get(entry.id)
-    claims = []
-    if delivered_at is not None:
+    request = entry.kind in REQUEST_KINDS
+    claims = []  # a request's proofs are on its own page, with its history
+    if not request and delivered_at is not None:
         claims.append("delivery")
-    if answer_id is not None:
+    if not request and answer_id is not None:
         claims.append("answer")
-    if (
-        entry.kind in PROVABLE_DEADLINES
-        and not incoming
-        and answer_id is None
-        and item is not None
-        and item.overdue
-    ):
+    overdue = item is not None and item.overdue
+    unanswered = answer_id is None and overdue
+    if not request and entry.kind in PROVABLE_DEADLINES and not incoming and unanswered:
         claims.append("unanswered")
     return ItemPage(
         entry=entry,
@@ -70,22 +66,20 @@ def item_page(node: Node, entry_id: str, lang: str) -> ItemPage:
         rendered=rendered["rendered"],
         refs=refs,
         answer_id=answer_id,
-        request_page=entry.kind in REQUEST_KINDS,
+        request_page=request,
         state=None if item is None else item.state,
         deadline=None if item is None else item.deadline,
         ackable=item is not None and item.ackable,
-        claims=[] if entry.kind in REQUEST_KINDS else claims,
+        claims=claims,
     )
 
 
 def _delivery_and_answer(node: Node, entry: Entry) -> tuple[str | None, str | None]:
-    """When the entry was cosigned as delivered, and the entry that answered it."""
+    """When the entry was cosigned as delivered, and the entry that answered it (a request's
+    answers are on its own page: None for one)."""
     if entry.kind == Kind.HOTLINE_MESSAGE:
         message = reads.message(node, entry.id)
         return (None, None) if message is None else (message["delivered_at"], message["ack_id"])
-    if entry.kind in REQUEST_KINDS:
-        request = node.contacts.find(entry.id)
-        return (None, None) if request is None else (request.delivered_at, None)
     notice = node.notices.find(entry.id)
     if notice is not None:
         return notice.delivered_at, notice.answer_id
